@@ -1,0 +1,37 @@
+# Kube Workbench: `make demo` runs the product on the sandbox; `make test` installs what the tests
+# need into .venv and runs lint + tests.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install demo test lint unit bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	workbench demo
+
+lint: install
+	ruff check workbench tests bench
+	ruff format --check workbench tests bench
+	mypy
+	lint-imports
+
+unit: install
+	pytest -q -p no:cacheprovider
+
+test: lint unit
+
+bench: install
+	python bench/sandbox_lists.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The LangChain troubleshooting agent: read-only tools, redaction, offline mode."""

@@ -1,0 +1,1 @@
+"""Pure analyzers: frames in, sorted findings out; one analyzer per file."""

@@ -1,0 +1,87 @@
+"""The `workbench` command line."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from workbench.errors import WorkbenchError
+
+
+def _sandbox_start(args: argparse.Namespace) -> int:
+    from workbench import sandbox
+
+    sb = sandbox.start(args.scenario, port=args.port, kubeconfig=args.kubeconfig, speed=args.speed,
+                       synthetic=args.synthetic, manifests=args.manifest or (), snapshot=args.snapshot,
+                       read_only=args.read_only)
+    print(f"Sandbox cluster '{sb.scenario}' is serving at {sb.url}")
+    print(f"kubeconfig: {sb.kubeconfig}")
+    print(f"Point kubectl at it:  export KUBECONFIG={sb.kubeconfig}")
+    print("Then try:             kubectl get nodes; kubectl get pods -A")
+    print("Press Ctrl-C to stop.", flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    sb.stop()
+    print("Sandbox stopped.")
+    return 0
+
+
+def _sandbox_list(_: argparse.Namespace) -> int:
+    from workbench import sandbox
+
+    for name, description in sandbox.scenarios():
+        print(f"{name}\t{description}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    # Until the notebooks exist, the demo is the sandbox itself with instructions for kubectl.
+    args.manifest, args.snapshot, args.read_only, args.synthetic = None, None, False, None
+    return _sandbox_start(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description="Kube Workbench: Kubernetes incidents in Jupyter.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def start_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
+        p.add_argument("--scenario", default=default_scenario, help="scenario name (see `workbench sandbox list`)")
+        p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a fresh free port)")
+        p.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a temporary file)")
+        p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+
+    demo = sub.add_parser("demo", help="start the sandbox and show how to use it")
+    start_options(demo, "healthy")
+    demo.set_defaults(func=_demo)
+
+    sb = sub.add_parser("sandbox", help="the loopback sandbox cluster")
+    sb_sub = sb.add_subparsers(dest="sandbox_command", required=True)
+    start = sb_sub.add_parser("start", help="serve a scenario cluster until interrupted")
+    start_options(start, "healthy")
+    start.add_argument("--synthetic", help="add generated objects, e.g. pods=150000,nodes=5000")
+    start.add_argument("--manifest", action="append", help="extra manifest file to load (repeatable)")
+    start.add_argument("--snapshot", help="start from a recorded set of API lists instead of a scenario")
+    start.add_argument("--read-only", action="store_true", help="refuse every write")
+    start.set_defaults(func=_sandbox_start)
+    lst = sb_sub.add_parser("list", help="list the scenarios, one a line")
+    lst.set_defaults(func=_sandbox_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

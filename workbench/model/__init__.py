@@ -1,0 +1,1 @@
+"""Value types every stage shares (refs, findings, plans); no I/O."""

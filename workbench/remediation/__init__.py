@@ -1,0 +1,1 @@
+"""Plans of allow-listed steps: dry-run, diff, approval, apply (the only writer), audit."""

@@ -1,0 +1,255 @@
+"""Deletion as a real API server does it: graceful pods, finalizers, propagation and namespaces.
+
+- Pods on a node get a ``deletionTimestamp`` and go away after their grace period (the kubelet
+  would stop the containers; until the control plane exists the sandbox waits a short simulated
+  time). Unscheduled pods go at once.
+- Objects with finalizers stay, marked, until the last finalizer is removed.
+- ``propagationPolicy``: Background (delete now, the garbage collector removes dependents shortly
+  after), Foreground (the owner waits, with the ``foregroundDeletion`` finalizer, until its
+  dependents are gone) and Orphan (dependents lose their ownerReference).
+- A namespace turns ``Terminating``, its contents are deleted, then it goes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from workbench.errors import SandboxApiError
+from workbench.sandbox import _crd
+from workbench.sandbox._clock import rfc3339
+from workbench.sandbox._kinds import ResourceType
+from workbench.sandbox._meta import managed_entry, record_manager
+from workbench.sandbox._store import Key
+
+if TYPE_CHECKING:
+    from workbench.sandbox._api import Api
+
+# Simulated seconds a terminating pod on a node lingers before it is removed (its containers
+# stopping). Real containers that handle SIGTERM stop within about a second.
+POD_STOP_SECONDS = 1.0
+FOREGROUND = "foregroundDeletion"
+ORPHAN = "orphan"
+
+
+def delete(api: Api, rtype: ResourceType, namespace: str, name: str, options: dict[str, Any], *,
+           dry_run: bool = False) -> tuple[int, dict[str, Any]]:
+    """Delete one object. Returns (HTTP code, body): 200 with a Status or the object when it is gone,
+    202 with the object when its deletion is pending (grace period, finalizers, foreground)."""
+    api.check_writable()
+    with api.store.lock:
+        obj = api.get(rtype, namespace, name)
+        meta = obj["metadata"]
+        pre = options.get("preconditions") or {}
+        if pre.get("uid") and pre["uid"] != meta.get("uid"):
+            raise _precondition(rtype, name, f"Precondition failed: UID in precondition: {pre['uid']}, "
+                                f"UID in object meta: {meta.get('uid')}")
+        if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
+            raise _precondition(rtype, name, "Precondition failed: ResourceVersion in precondition: "
+                                f"{pre['resourceVersion']}, ResourceVersion in object meta: {meta.get('resourceVersion')}")
+        policy = options.get("propagationPolicy") or ("Orphan" if options.get("orphanDependents") else "")
+        if policy not in ("", "Background", "Foreground", "Orphan"):
+            raise SandboxApiError(422, "Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
+                                  f'Unsupported value: "{policy}": supported values: "Foreground", "Background", '
+                                  f'"Orphan", "nil"')
+        if dry_run:
+            return 200, _gone_body(rtype, obj)
+        now = api.clock.now()
+        finalizers = list(meta.get("finalizers") or [])
+        if policy == "Foreground" and FOREGROUND not in finalizers and _dependents(api, meta.get("uid", "")):
+            finalizers.append(FOREGROUND)
+        if policy == "Orphan" and rtype.kind not in ("Pod",):
+            orphan(api, meta.get("uid", ""))
+        grace = _grace_seconds(rtype, obj, options)
+        if meta.get("deletionTimestamp"):
+            return 202, obj  # already terminating: nothing more to do
+        if finalizers or grace > 0 or rtype.kind == "Namespace":
+            meta["deletionTimestamp"] = rfc3339(now)
+            meta["deletionGracePeriodSeconds"] = grace
+            if finalizers:
+                meta["finalizers"] = finalizers
+            if rtype.kind == "Namespace":
+                obj.setdefault("status", {})["phase"] = "Terminating"
+            record_manager(obj, managed_entry(obj, manager="kube-apiserver", operation="Update", now=now))
+            key, labels, fields = api.index(rtype, obj)
+            api.store.put(api.bucket(rtype), key, obj, labels=labels, fields=fields)
+            uid = meta.get("uid", "")
+            if rtype.kind == "Namespace":
+                api.clock.call_later(0, lambda: _empty_namespace(api, name))
+            elif grace > 0:
+                api.clock.call_later(min(float(grace), POD_STOP_SECONDS), lambda: _finish_pod(api, rtype, key, uid))
+            if FOREGROUND in finalizers:
+                api.clock.call_later(0, lambda: collect(api, uid))
+            return 202, obj
+        key = api.index(rtype, obj)[0]
+        api.store.remove(api.bucket(rtype), key, obj)
+        if rtype.kind == "CustomResourceDefinition":
+            _crd.unregister(api.registry, obj)
+        if policy != "Orphan":
+            uid = meta.get("uid", "")
+            api.clock.call_later(0, lambda: collect(api, uid))
+        return 200, _gone_body(rtype, obj)
+
+
+def delete_collection(api: Api, rtype: ResourceType, namespace: str | None, options: dict[str, Any], *,
+                      label_selector: str = "", field_selector: str = "", dry_run: bool = False) -> list[dict[str, Any]]:
+    """DELETE on a collection: delete every match; returns what was (or is being) deleted."""
+    api.check_writable()
+    page = api.list(rtype, namespace, label_selector=label_selector, field_selector=field_selector)
+    out = []
+    for entry in page.entries:
+        obj = entry.decode()
+        meta = obj["metadata"]
+        try:
+            _, body = delete(api, rtype, meta.get("namespace", ""), meta["name"], options, dry_run=dry_run)
+        except SandboxApiError as exc:
+            if exc.code != 404:  # deleted meanwhile by the garbage collector: fine
+                raise
+            continue
+        out.append(body if body.get("kind") != "Status" else obj)
+    return out
+
+
+def collect(api: Api, owner_uid: str) -> None:
+    """The garbage collector: delete the dependents of a deleted owner; finish foreground deletions."""
+    if not owner_uid:
+        return
+    for rtype, obj in _dependents(api, owner_uid):
+        meta = obj["metadata"]
+        refs = meta.get("ownerReferences") or []
+        if any(r.get("uid") != owner_uid and _owner_exists(api, r.get("uid", "")) for r in refs):
+            continue  # another owner still holds it
+        try:
+            delete(api, rtype, meta.get("namespace", ""), meta["name"], {"propagationPolicy": "Background"})
+        except SandboxApiError as exc:
+            if exc.code != 404:
+                raise
+    _finish_foreground(api, owner_uid)
+
+
+def orphan(api: Api, owner_uid: str) -> None:
+    """Remove the ownerReference to `owner_uid` from each dependent."""
+    for rtype, obj in _dependents(api, owner_uid):
+        obj["metadata"]["ownerReferences"] = [
+            r for r in obj["metadata"].get("ownerReferences") or [] if r.get("uid") != owner_uid
+        ]
+        if not obj["metadata"]["ownerReferences"]:
+            del obj["metadata"]["ownerReferences"]
+        key, labels, fields = api.index(rtype, obj)
+        api.store.put(api.bucket(rtype), key, obj, labels=labels, fields=fields)
+
+
+def _dependents(api: Api, owner_uid: str) -> list[tuple[ResourceType, dict[str, Any]]]:
+    if not owner_uid:
+        return []
+    found = []
+    seen: set[str] = set()
+    for rtype in api.registry.all():
+        bucket = api.bucket(rtype)
+        if bucket in seen or api.registry.is_virtual(rtype):
+            continue
+        seen.add(bucket)
+        for entry in api.store.iter_entries(bucket):
+            if owner_uid.encode() in entry.raw:  # cheap pre-filter before decoding
+                obj = entry.decode()
+                if any(r.get("uid") == owner_uid for r in obj["metadata"].get("ownerReferences") or []):
+                    found.append((rtype, obj))
+    return found
+
+
+def _owner_exists(api: Api, uid: str) -> bool:
+    if not uid:
+        return False
+    for rtype in api.registry.all():
+        for entry in api.store.iter_entries(api.bucket(rtype)):
+            if entry.uid == uid:
+                return True
+    return False
+
+
+def _finish_foreground(api: Api, owner_uid: str) -> None:
+    """An owner waiting in foreground deletion goes once no dependents are left."""
+    if _dependents(api, owner_uid):
+        return
+    for rtype in api.registry.all():
+        for entry in api.store.iter_entries(api.bucket(rtype)):
+            if entry.uid != owner_uid:
+                continue
+            obj = entry.decode()
+            finalizers = [f for f in obj["metadata"].get("finalizers") or [] if f != FOREGROUND]
+            if len(finalizers) == len(obj["metadata"].get("finalizers") or []):
+                return
+            obj["metadata"]["finalizers"] = finalizers
+            key = api.index(rtype, obj)[0]
+            if finalizers:
+                _, labels, fields = api.index(rtype, obj)
+                api.store.put(api.bucket(rtype), key, obj, labels=labels, fields=fields)
+            else:
+                del obj["metadata"]["finalizers"]
+                api.store.remove(api.bucket(rtype), key, obj)
+            return
+
+
+def _finish_pod(api: Api, rtype: ResourceType, key: Key, uid: str) -> None:
+    with api.store.lock:
+        entry = api.store.get(api.bucket(rtype), key)
+        if entry is None or entry.uid != uid:
+            return
+        obj = entry.decode()
+        if obj["metadata"].get("finalizers"):
+            return  # the last finalizer's removal completes it
+        api.store.remove(api.bucket(rtype), key, obj)
+    collect(api, uid)
+
+
+def _empty_namespace(api: Api, namespace: str) -> None:
+    for rtype in api.registry.all():
+        if not rtype.namespaced or api.registry.is_virtual(rtype) or "delete" not in rtype.verbs:
+            continue
+        if api.bucket(rtype) != rtype.key:
+            continue  # an alias view (events.k8s.io) of a bucket deleted under its own name
+        for entry in api.store.iter_entries(api.bucket(rtype), namespace):
+            obj = entry.decode()
+            try:
+                delete(api, rtype, namespace, obj["metadata"]["name"], {"gracePeriodSeconds": 0})
+            except SandboxApiError as exc:
+                if exc.code != 404:
+                    raise
+    ns_type = api.registry.find("", "v1", "namespaces")
+    assert ns_type is not None
+    with api.store.lock:
+        entry = api.store.get(api.bucket(ns_type), ("", namespace))
+        if entry is not None:
+            api.store.remove(api.bucket(ns_type), ("", namespace), copy.deepcopy(entry.decode()))
+
+
+def _grace_seconds(rtype: ResourceType, obj: dict[str, Any], options: dict[str, Any]) -> int:
+    if rtype.kind != "Pod":
+        return 0
+    if not (obj.get("spec") or {}).get("nodeName"):
+        return 0  # never scheduled: no kubelet to wait for
+    if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    grace = options.get("gracePeriodSeconds")
+    if grace is None:
+        grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+    return max(0, int(grace))
+
+
+def _gone_body(rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    # Pods and Services answer with the object; other registries with a Success Status.
+    if rtype.kind in ("Pod", "Service"):
+        return obj
+    meta = obj["metadata"]
+    details: dict[str, Any] = {"name": meta["name"], "kind": rtype.plural, "uid": meta.get("uid", "")}
+    if rtype.group:
+        details["group"] = rtype.group
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+def _precondition(rtype: ResourceType, name: str, why: str) -> SandboxApiError:
+    details: dict[str, Any] = {"name": name, "kind": rtype.plural}
+    if rtype.group:
+        details["group"] = rtype.group
+    return SandboxApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": {why}',
+                           details=details)

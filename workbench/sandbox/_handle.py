@@ -1,0 +1,212 @@
+"""Starting a sandbox: `start()` returns a running `Sandbox` with its URL and a kubeconfig."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from workbench.errors import ConfigError, SandboxStartError
+from workbench.sandbox import _scenarios, _synthetic
+from workbench.sandbox._api import Api
+from workbench.sandbox._clock import Clock, parse_time
+from workbench.sandbox._kinds import Registry
+from workbench.sandbox._logs import LogStore
+from workbench.sandbox._server import SandboxHTTPServer, SandboxState, serve_in_thread
+from workbench.sandbox._store import Store
+
+CONTEXT = "workbench-sandbox"
+
+
+class Sandbox:
+    """A running sandbox cluster on loopback.
+
+    Use it as a context manager, or call `stop()`. ``kubeconfig`` is a file kubectl and the official
+    client can use as they are; ``url`` is the API server's address.
+
+    Example:
+        >>> from workbench import sandbox
+        >>> with sandbox.start(scenario="healthy") as sb:
+        ...     sb.url.startswith("http://127.0.0.1:")
+        True
+    """
+
+    def __init__(self, state: SandboxState, server: SandboxHTTPServer, kubeconfig: Path, *,
+                 scenario: str, own_kubeconfig: bool) -> None:
+        self._state = state
+        self._server = server
+        self._thread = serve_in_thread(server)
+        self.kubeconfig = kubeconfig
+        self.scenario = scenario
+        self._own_kubeconfig = own_kubeconfig
+        host, port = server.server_address[:2]
+        self.port = int(port)
+        self.url = f"http://{host!s}:{self.port}"
+
+    @property
+    def api(self) -> Api:
+        """The in-process API (for the simulated control plane and tests)."""
+        return self._state.api
+
+    @property
+    def logs(self) -> LogStore:
+        return self._state.logs
+
+    @property
+    def clock(self) -> Clock:
+        return self._state.api.clock
+
+    @property
+    def requests(self) -> list[tuple[str, str, int]]:
+        """The most recent requests served: (method, path with query, status code)."""
+        return list(self._state.requests)
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward (runs what falls due: graceful deletions, later the controllers)."""
+        self.clock.advance(seconds)
+
+    def hide_group(self, group: str, hidden: bool = True) -> None:
+        """Remove an API group from discovery (e.g. metrics.k8s.io: "the metrics server is down")."""
+        groups = set(self._state.hidden_groups)
+        (groups.add if hidden else groups.discard)(group)
+        self._state.hidden_groups = frozenset(groups)
+
+    def stop(self) -> None:
+        """Stop serving; open watches end. Idempotent."""
+        if self._state.stopping:
+            return
+        self._state.stopping = True
+        self._state.api.store.wake_all()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.clock.stop()
+        if self._own_kubeconfig:
+            self.kubeconfig.unlink(missing_ok=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def start(scenario: str = "healthy", *, port: int = 0, kubeconfig: str | os.PathLike[str] | None = None,
+          speed: float = 1.0, manual_clock: bool = False, synthetic: str | _synthetic.SyntheticSpec | None = None,
+          manifests: Iterable[str | os.PathLike[str]] = (), snapshot: str | os.PathLike[str] | None = None,
+          read_only: bool = False, seed: int = 0) -> Sandbox:
+    """Start a sandbox API server on 127.0.0.1 in a background thread.
+
+    Args:
+        scenario: a scenario name (see `scenarios()`) or a scenario directory.
+        port: the port to listen on; 0 picks a fresh free one (so kubectl's discovery cache never goes stale).
+        kubeconfig: where to write the kubeconfig; default a new temporary file removed at `stop()`.
+        speed: simulated seconds per real second.
+        manual_clock: time moves only with `Sandbox.advance` (deterministic tests).
+        synthetic: add generated objects, e.g. ``"pods=150000,nodes=5000"``.
+        manifests: extra manifest files loaded after the scenario.
+        snapshot: start from a recorded set of API lists instead of a scenario.
+        read_only: refuse every write with 403 (replaying a snapshot).
+        seed: seeds names and simulated randomness.
+
+    Raises:
+        SandboxStartError: the port is taken or the server cannot bind.
+        ScenarioError: the scenario, manifests or snapshot cannot be loaded.
+        ConfigError: an option is invalid.
+    """
+    clock = Clock(speed=speed, manual=manual_clock)
+    now = clock.now()
+    if snapshot is not None:
+        loaded = _scenarios.load_snapshot(snapshot, now=now)
+    else:
+        loaded = _scenarios.load_scenario(scenario, now=now)
+    extra = _scenarios.load_manifests(list(manifests), now=now) if manifests else None
+    spec = _synthetic.parse_synthetic_spec(synthetic) if isinstance(synthetic, str) else synthetic
+    api = Api(Store(), Registry(), clock, read_only=read_only, seed=seed)
+
+    def objects() -> Iterable[dict[str, Any]]:
+        yield from loaded.objects
+        if extra is not None:
+            yield from extra.objects
+        if spec is not None:
+            yield from _synthetic.synthetic_objects(spec, now=now)
+
+    api.load(iter(objects()))
+    logs = LogStore()
+    _seed_logs(api, logs, loaded.logs, now)
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port must be between 0 and 65535 (0 picks a free one), not {port}")
+    state = SandboxState(api=api, logs=logs)
+    try:
+        server = SandboxHTTPServer(("127.0.0.1", port), state)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise SandboxStartError(f"port {port} on 127.0.0.1 is already in use (is another sandbox running?); "
+                                    "pick another with --port, or omit it to use a free one") from exc
+        raise SandboxStartError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
+    bound_port = server.server_address[1]
+    state.address = f"127.0.0.1:{bound_port}"
+    own = kubeconfig is None
+    if kubeconfig is None:
+        fd, name = tempfile.mkstemp(prefix="workbench-sandbox-", suffix=".kubeconfig")
+        os.close(fd)
+        path = Path(name)
+    else:
+        path = Path(kubeconfig)
+    write_kubeconfig(path, f"http://127.0.0.1:{bound_port}")
+    return Sandbox(state, server, path, scenario=loaded.name, own_kubeconfig=own)
+
+
+def write_kubeconfig(path: Path, url: str) -> None:
+    """A kubeconfig with one context for the sandbox (plain HTTP on loopback, no credentials)."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
+        "users": [{"name": CONTEXT, "user": {}}],
+        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}],
+        "current-context": CONTEXT,
+        "preferences": {},
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+    except OSError as exc:
+        raise SandboxStartError(f"cannot write the kubeconfig to {path}: {exc.strerror}; "
+                                "choose a writable path with --kubeconfig") from exc
+
+
+def _seed_logs(api: Api, logs: LogStore, seeded: Any, now: datetime) -> None:
+    """Give each scenario log its container's start times (current run, previous run)."""
+    pods = api.registry.find("", "v1", "pods")
+    assert pods is not None
+    for (ns, pod_name, container), runs in seeded.items():
+        entry = api.store.get(api.bucket(pods), (ns, pod_name))
+        current_start = previous_start = now
+        if entry is not None:
+            pod = entry.decode()
+            statuses = (pod.get("status") or {}).get("containerStatuses") or []
+            statuses += (pod.get("status") or {}).get("initContainerStatuses") or []
+            cs = next((s for s in statuses if s.get("name") == container), {})
+            running = (cs.get("state") or {}).get("running") or (cs.get("state") or {}).get("terminated") or {}
+            last = (cs.get("lastState") or {}).get("terminated") or {}
+            if running.get("startedAt"):
+                current_start = parse_time(running["startedAt"])
+            if last.get("startedAt"):
+                previous_start = parse_time(last["startedAt"])
+        logs.seed((ns, pod_name, container), current=list(runs.get("current", ())),
+                  previous=list(runs.get("previous", ())), current_start=current_start,
+                  previous_start=previous_start)
+
+
+def scenarios() -> list[tuple[str, str]]:
+    """(name, one-line description) of every built-in scenario."""
+    return _scenarios.scenario_names()

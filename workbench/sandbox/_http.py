@@ -1,0 +1,175 @@
+"""HTTP plumbing for the sandbox: request parsing, JSON/Status responses, chunked streams.
+
+The server is the standard library's threading HTTP server speaking HTTP/1.1 with keep-alive;
+it is enough for kubectl, the official client and the benchmarks, and needs no event loop that
+could fight a Jupyter kernel's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import select
+import socket
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from workbench.errors import SandboxApiError
+
+log = logging.getLogger("workbench.sandbox")
+
+_MAX_BODY = 64 * 1024 * 1024  # a real server refuses request bodies over a few MB; be generous
+_STREAM_THRESHOLD = 4 * 1024 * 1024
+
+
+class ClientGone(Exception):
+    """The client closed the connection while we were writing to it."""
+
+
+class BaseHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "workbench-sandbox"
+    sys_version = ""
+
+    path_only: str
+    query: dict[str, str]
+
+    # -- request ----------------------------------------------------------------------------------
+    def parse_target(self) -> None:
+        split = urlsplit(self.path)
+        self.path_only = split.path
+        self.query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > _MAX_BODY:
+            raise SandboxApiError(413, "RequestEntityTooLarge", "the request body is too large")
+        if length:
+            return self.rfile.read(length)
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked()
+        return b""
+
+    def _read_chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def json_body(self, raw: bytes) -> Any:
+        ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        if "protobuf" in ctype or "cbor" in ctype:
+            raise SandboxApiError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - '
+                                  f'accepted media types include: application/json, application/yaml')
+        if not raw:
+            raise SandboxApiError(400, "BadRequest", "the request body is empty: send the object as JSON")
+        try:
+            if "yaml" in ctype:
+                import yaml  # only for the rare client that posts YAML
+
+                return yaml.safe_load(raw.decode())
+            return orjson.loads(raw)
+        except Exception as exc:
+            raise SandboxApiError(400, "BadRequest", f"the object provided is unrecognized: could not decode the "
+                                  f"request body as {ctype}: {exc}") from exc
+
+    def flag(self, name: str) -> bool:
+        return self.query.get(name, "").lower() in ("true", "1")
+
+    def int_param(self, name: str) -> int | None:
+        value = self.query.get(name)
+        if value in (None, ""):
+            return None
+        try:
+            return int(value)  # type: ignore[arg-type]  # checked not None just above
+        except ValueError:
+            raise SandboxApiError(400, "BadRequest", f"invalid value for {name}: {value!r} is not an integer") from None
+
+    # -- responses --------------------------------------------------------------------------------
+    def send_bytes(self, code: int, body: bytes, ctype: str = "application/json",
+                   headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache, private")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, code: int, obj: Any) -> None:
+        self.send_bytes(code, orjson.dumps(obj))
+
+    def send_error_status(self, err: SandboxApiError) -> None:
+        self.send_json(err.code, err.to_status())
+
+    def send_chunks(self, code: int, chunks: Iterable[bytes], ctype: str = "application/json") -> None:
+        """Send a body assembled from chunks: one write with a length when small, streamed when large."""
+        parts: list[bytes] = []
+        size = 0
+        iterator = iter(chunks)
+        for chunk in iterator:
+            parts.append(chunk)
+            size += len(chunk)
+            if size > _STREAM_THRESHOLD:
+                break
+        else:
+            self.send_bytes(code, b"".join(parts), ctype)
+            return
+        self.start_stream(code, ctype)
+        self.write_chunk(b"".join(parts))
+        batch: list[bytes] = []
+        batch_size = 0
+        for chunk in iterator:
+            batch.append(chunk)
+            batch_size += len(chunk)
+            if batch_size >= 1024 * 1024:
+                self.write_chunk(b"".join(batch))
+                batch, batch_size = [], 0
+        if batch:
+            self.write_chunk(b"".join(batch))
+        self.end_stream()
+
+    def start_stream(self, code: int, ctype: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+
+    def write_chunk(self, data: bytes) -> None:
+        if not data:
+            return
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError) as exc:
+            raise ClientGone from exc
+
+    def end_stream(self) -> None:
+        with contextlib.suppress(OSError):
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+    def client_closed(self) -> bool:
+        """True when the peer has closed its side (a watch or follow whose client went away)."""
+        sock: socket.socket = self.connection
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+            if not readable:
+                return False
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the base class's signature
+        log.debug("%s %s", self.address_string(), format % args)

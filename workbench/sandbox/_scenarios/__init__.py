@@ -1,0 +1,178 @@
+"""The sandbox's initial cluster contents: scenario directories, manifest files and recordings.
+
+Every loader returns a `Scenario`: complete objects in their storage versions (HPA autoscaling/v2,
+CronJob batch/v1, Event core v1), ready for the store, which only adds resourceVersion.
+
+A scenario is a directory under ``workbench/sandbox/scenarios/<name>/``::
+
+    scenario.yaml   name, description (one line), age (``3d``: when the cluster was created), seed
+    *.yaml          manifests (multi-document); times may be written ``now`` or ``now-2h5m``
+    logs.yaml       optional: ``{"<ns>/<pod>/<container>": {"current": [...], "previous": [...]}}``
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> scenario = load_scenario("healthy", now=datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
+    >>> sorted({o["kind"] for o in scenario.objects})[:3]
+    ['ConfigMap', 'DaemonSet', 'Deployment']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ScenarioError
+from workbench.sandbox._scenarios._complete import Document, complete_objects, expand_lists
+from workbench.sandbox._scenarios._files import load_yaml_mapping, read_documents
+from workbench.sandbox._scenarios._logs import Logs, load_logs
+from workbench.sandbox._scenarios._snapshot import snapshot_documents
+from workbench.sandbox._scenarios._times import parse_duration, utc
+
+__all__ = ["SCENARIO_DIR", "Scenario", "load_manifests", "load_scenario", "load_snapshot", "scenario_names"]
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+_SPECIAL_FILES = frozenset({"scenario.yaml", "logs.yaml"})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A cluster's initial contents.
+
+    Attributes:
+        name: the scenario name (directory name, manifest or recording file stem).
+        description: one line, shown by ``workbench sandbox list``.
+        objects: complete objects, in load order, without resourceVersion.
+        logs: (namespace, pod, container) → {"current": lines, "previous": lines}, lines untimestamped.
+        created: when the cluster was created.
+    """
+
+    name: str
+    description: str
+    objects: tuple[dict[str, Any], ...]
+    logs: Logs
+    created: datetime
+
+
+def _scenario_dirs() -> dict[str, Path]:
+    if not SCENARIO_DIR.is_dir():
+        return {}
+    return {p.name: p for p in sorted(SCENARIO_DIR.iterdir()) if (p / "scenario.yaml").is_file()}
+
+
+def _read_header(directory: Path) -> dict[str, Any]:
+    path = directory / "scenario.yaml"
+    header = load_yaml_mapping(path)
+    name = header.get("name", directory.name)
+    if name != directory.name:
+        raise ScenarioError(
+            f"name {name!r} differs from the directory name {directory.name!r}", source=str(path)
+        )
+    description = header.get("description")
+    if not isinstance(description, str) or not description.strip() or "\n" in description.strip():
+        raise ScenarioError("description must be one line of text", source=str(path))
+    try:
+        age = parse_duration(str(header.get("age", "0s")))
+    except ValueError as exc:
+        raise ScenarioError(f"age: {exc}", source=str(path)) from exc
+    return {
+        "name": name,
+        "description": description.strip(),
+        "age": age,
+        "seed": str(header.get("seed", name)),
+    }
+
+
+def scenario_names() -> list[tuple[str, str]]:
+    """Every built-in scenario as (name, description), sorted by name.
+
+    Raises:
+        ScenarioError: a scenario's ``scenario.yaml`` is malformed.
+    """
+    return [(name, _read_header(path)["description"]) for name, path in _scenario_dirs().items()]
+
+
+def _documents(paths: Iterable[Path]) -> Iterator[Document]:
+    for path in paths:
+        for index, doc in enumerate(read_documents(path), start=1):
+            yield from expand_lists(doc, source=str(path), index=index)
+
+
+def load_scenario(name_or_dir: str | Path, *, now: datetime) -> Scenario:
+    """Load a built-in scenario by name, or a scenario directory by path.
+
+    Args:
+        name_or_dir: ``"healthy"`` or a directory holding a ``scenario.yaml``.
+        now: the moment relative times (``now-3d``) are measured from.
+
+    Raises:
+        ScenarioError: an unknown name (the message lists the known ones) or a file that cannot be loaded.
+    """
+    directory = Path(name_or_dir)
+    if not (directory / "scenario.yaml").is_file():
+        known = _scenario_dirs()
+        if str(name_or_dir) not in known:
+            names = ", ".join(known) or "(none)"
+            raise ScenarioError(f"no such scenario; known scenarios: {names}", source=str(name_or_dir))
+        directory = known[str(name_or_dir)]
+    header = _read_header(directory)
+    created = utc(now) - header["age"]
+    files = sorted(p for p in directory.glob("*.y*ml") if p.name not in _SPECIAL_FILES)
+    objects = complete_objects(
+        _documents(files),
+        seed=header["seed"],
+        created=created,
+        now=now,
+        managed=True,
+        namespaces_defined=True,
+    )
+    logs_path = directory / "logs.yaml"
+    logs = load_logs(logs_path, objects, now=now) if logs_path.is_file() else {}
+    return Scenario(header["name"], header["description"], objects, logs, created)
+
+
+def load_manifests(paths: Iterable[str | Path], *, now: datetime, seed: str = "manifests") -> Scenario:
+    """Load plain manifest files (kubectl-style YAML or JSON, ``List`` documents included).
+
+    Args:
+        paths: the files, in order.
+        now: the cluster's creation time and the base of relative times.
+        seed: makes generated uids reproducible.
+
+    Raises:
+        ScenarioError: a file that cannot be read, parsed, or holds an incomplete or duplicate object.
+    """
+    files = [Path(p) for p in paths]
+    for path in files:
+        if not path.is_file():
+            raise ScenarioError("no such file", source=str(path))
+    objects = complete_objects(_documents(files), seed=seed, created=utc(now), now=now, managed=True)
+    name = files[0].stem if len(files) == 1 else "manifests"
+    return Scenario(name, f"manifests from {', '.join(map(str, files))}", objects, {}, utc(now))
+
+
+def load_snapshot(path: str | Path, *, now: datetime) -> Scenario:
+    """Load a recorded set of API lists.
+
+    Accepts a JSON file (optionally ``.gz``) holding an array of List documents, a directory of such
+    files, or ``kubectl get ... -o json`` output (a ``List`` or ``<Kind>List``). Recorded uids and times
+    are kept; objects are converted to their storage versions and lose their resourceVersion.
+
+    Args:
+        path: the file or directory.
+        now: creationTimestamp for objects recorded without one (the cluster's creation time is the
+            oldest recorded creationTimestamp).
+
+    Raises:
+        ScenarioError: a missing or unreadable file, invalid JSON, or an object without kind or name.
+    """
+    root = Path(path)
+    objects = complete_objects(
+        snapshot_documents(root), seed=str(root), created=utc(now), now=None, managed=False, recorded=True
+    )
+    stamps = [o["metadata"]["creationTimestamp"] for o in objects if o["metadata"].get("creationTimestamp")]
+    created = datetime.fromisoformat(min(stamps).replace("Z", "+00:00")) if stamps else utc(now)
+    name = root.name.split(".")[0] or "snapshot"
+    return Scenario(name, f"recorded snapshot {root}", objects, {}, created)

@@ -1,0 +1,196 @@
+"""Plausible `metadata.managedFields` for objects written without them.
+
+A real apiserver records, per field manager, the set of fields it wrote (a `FieldsV1` trie of
+``f:<field>``, ``k:{<merge keys>}`` and ``v:<value>`` entries). Nothing in the sandbox reads them
+back; they are there so objects look, and weigh, like the ones a real cluster serves.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+# List fields the apiserver merges by key (strategic merge patch keys), and which keys.
+_MERGE_KEYS: dict[str, tuple[str, ...]] = {
+    "containers": ("name",),
+    "initContainers": ("name",),
+    "ephemeralContainers": ("name",),
+    "env": ("name",),
+    "volumes": ("name",),
+    "imagePullSecrets": ("name",),
+    "volumeMounts": ("mountPath",),
+    "volumeDevices": ("devicePath",),
+    "conditions": ("type",),
+    "ownerReferences": ("uid",),
+    "podIPs": ("ip",),
+    "hostIPs": ("ip",),
+    "hostAliases": ("ip",),
+    "addresses": ("type",),
+}
+_SET_LISTS = frozenset({"finalizers"})
+# Struct fields that are values, not pointers, in the Go types: they are never owned themselves,
+# so their FieldsV1 node has no "." entry.
+_VALUE_STRUCTS = frozenset({"metadata", "spec", "template", "strategy", "status", "updateStrategy"})
+_CONTROLLER_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"})
+_SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+_TOP_LEVEL_SKIP = frozenset({"apiVersion", "kind", "metadata", "status"})
+
+
+def _item_key(field: str, item: dict[str, Any]) -> str | None:
+    if field == "ports":
+        port = "containerPort" if "containerPort" in item else "port"
+        if port not in item:
+            return None
+        keys: tuple[str, ...] = (port, "protocol")
+        item = {port: item[port], "protocol": item.get("protocol", "TCP")}
+    else:
+        keys = _MERGE_KEYS.get(field, ())
+    if not keys or any(k not in item for k in keys):
+        return None
+    return "k:" + json.dumps({k: item[k] for k in keys}, separators=(",", ":"))
+
+
+def fields_v1(value: dict[str, Any], *, depth: int = 0, owned: bool = True) -> dict[str, Any]:
+    """The FieldsV1 trie owning every field set in `value` (`owned`: the node itself is owned too)."""
+    trie: dict[str, Any] = {".": {}} if owned and depth > 1 and value else {}
+    for field, child in value.items():
+        trie[f"f:{field}"] = _field(field, child, depth + 1)
+    return trie
+
+
+def _field(field: str, child: Any, depth: int) -> dict[str, Any]:
+    if isinstance(child, dict):
+        return fields_v1(child, depth=depth, owned=field not in _VALUE_STRUCTS) if child else {}
+    if isinstance(child, list) and child:
+        if field in _SET_LISTS and all(isinstance(v, str) for v in child):
+            return {f"v:{json.dumps(v)}": {} for v in child}
+        if all(isinstance(v, dict) for v in child):
+            entries = {}
+            for item in child:
+                key = _item_key(field, item)
+                if key is None:
+                    return {}  # an atomic list: owned as a whole
+                entries[key] = fields_v1(item, depth=2)
+            return entries
+    return {}
+
+
+def _metadata_fields(metadata: dict[str, Any]) -> dict[str, Any]:
+    owned = {
+        k: metadata[k] for k in ("labels", "annotations", "ownerReferences", "finalizers") if metadata.get(k)
+    }
+    return fields_v1(owned, depth=1) if owned else {}
+
+
+def _entry(
+    manager: str, api_version: str, time: str, fields: dict[str, Any], subresource: str = ""
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "manager": manager,
+        "operation": "Update",
+        "apiVersion": api_version,
+        "time": time,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": fields,
+    }
+    if subresource:
+        entry["subresource"] = subresource
+    return entry
+
+
+def spec_manager(obj: dict[str, Any]) -> str:
+    """The field manager that would have written this object's spec in a real cluster."""
+    kind = obj["kind"]
+    meta = obj["metadata"]
+    name, namespace = meta["name"], meta.get("namespace", "")
+    owners = meta.get("ownerReferences") or []
+    controller = next((o for o in owners if o.get("controller")), None)
+    if kind == "Event":
+        source = obj.get("source") or {}
+        return str(source.get("component") or obj.get("reportingComponent") or "kubelet")
+    if controller is not None:
+        return "kubelet" if controller.get("kind") == "Node" else "kube-controller-manager"
+    if kind in ("Node",) or (kind == "Lease" and namespace == "kube-node-lease"):
+        return "kubelet"
+    if (kind, name) in {("ServiceAccount", "default"), ("ConfigMap", "kube-root-ca.crt")}:
+        return "kube-controller-manager"
+    if kind in ("Endpoints", "EndpointSlice"):
+        return "kube-apiserver" if name == "kubernetes" else "kube-controller-manager"
+    if (kind == "Namespace" and name in _SYSTEM_NAMESPACES) or (kind, name, namespace) == (
+        "Service",
+        "kubernetes",
+        "default",
+    ):
+        return "kube-apiserver"
+    if kind == "Lease":
+        return name if name in ("kube-controller-manager", "kube-scheduler") else "kube-apiserver"
+    if namespace in ("kube-system", "kube-public"):
+        return "kubeadm"
+    return "kubectl-client-side-apply"
+
+
+def _status_manager(kind: str) -> str:
+    return "kubelet" if kind in ("Pod", "Node") else "kube-controller-manager"
+
+
+def _latest_time(value: Any, best: str) -> str:
+    if isinstance(value, str):
+        if len(value) >= 20 and value[4] == "-" and value[10] == "T" and value[:19] > best[:19]:
+            return value[:19] + "Z"
+        return best
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        best = _latest_time(child, best)
+    return best
+
+
+def last_applied(obj: dict[str, Any]) -> str:
+    """The `last-applied-configuration` annotation `kubectl apply` would have left on `obj`."""
+    meta = obj["metadata"]
+    applied_meta: dict[str, Any] = {"name": meta["name"]}
+    if meta.get("namespace"):
+        applied_meta["namespace"] = meta["namespace"]
+    if meta.get("labels"):
+        applied_meta["labels"] = meta["labels"]
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+    if annotations:
+        applied_meta["annotations"] = annotations
+    applied = {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+    applied["metadata"] = applied_meta
+    return json.dumps(applied, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def default_managed_fields(obj: dict[str, Any], *, manager: str | None = None) -> list[dict[str, Any]]:
+    """ManagedFields entries for a complete object (metadata.creationTimestamp set).
+
+    One entry for what the creating manager wrote (metadata, spec or the kind's top-level data) and,
+    for objects with a status, one for the controller or kubelet that writes the status subresource.
+    """
+    kind, api_version = obj["kind"], obj["apiVersion"]
+    meta = obj["metadata"]
+    created = meta["creationTimestamp"]
+    manager = manager or spec_manager(obj)
+    fields: dict[str, Any] = {}
+    metadata_fields = _metadata_fields(meta)
+    if metadata_fields:
+        fields["f:metadata"] = metadata_fields
+    for key, value in obj.items():
+        if key not in _TOP_LEVEL_SKIP:
+            fields[f"f:{key}"] = _field(key, value, 1)
+    entries = [_entry(manager, api_version, created, fields)]
+    status = obj.get("status")
+    if status and kind != "Namespace":
+        status_time = _latest_time(status, created)
+        status_fields = {"f:status": fields_v1(status, depth=1)}
+        if kind in _CONTROLLER_KINDS or kind in (
+            "Pod",
+            "Node",
+            "HorizontalPodAutoscaler",
+            "PersistentVolumeClaim",
+        ):
+            entries.append(_entry(_status_manager(kind), api_version, status_time, status_fields, "status"))
+        else:
+            entries[0]["fieldsV1"].update(status_fields)
+    return entries

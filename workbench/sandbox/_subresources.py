@@ -1,0 +1,162 @@
+"""Subresources and virtual resources: ``/scale``, ``metrics.k8s.io``, and access reviews."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from workbench.errors import SandboxApiError
+from workbench.quantity import format_cpu, format_memory, parse_quantity
+from workbench.sandbox._api import Api, apply_patch
+from workbench.sandbox._clock import rfc3339
+from workbench.sandbox._kinds import ResourceType
+from workbench.sandbox._selectors import label_selector_from_spec
+
+WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
+
+# (namespace, pod, container) → (cpu cores, memory bytes); the control plane sets these.
+UsageFn = Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[float, float]]
+
+
+# -- scale -------------------------------------------------------------------------------------------
+def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The autoscaling/v1 Scale view of a Deployment/ReplicaSet/StatefulSet (or a CR with scale)."""
+    meta = obj["metadata"]
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    selector = label_selector_from_spec(spec.get("selector")) if spec.get("selector") else None
+    scale: dict[str, Any] = {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                     if k in meta},
+        "spec": {"replicas": int(spec.get("replicas", 1))},
+        "status": {"replicas": int(status.get("replicas", 0))},
+    }
+    if selector is not None and not selector.empty:
+        scale["status"]["selector"] = str(selector)
+    return scale
+
+
+def update_scale(api: Api, rtype: ResourceType, namespace: str, name: str, *, body: dict[str, Any] | None = None,
+                 patch: tuple[str, Any] | None = None, dry_run: bool = False, manager: str = "unknown"
+                 ) -> dict[str, Any]:
+    """PUT or PATCH ``/scale``: the patch applies to the Scale, whose replicas go to the parent's spec."""
+    with api.store.lock:
+        parent = api.get(rtype, namespace, name)
+        current = scale_of(parent)
+        if patch is not None:
+            kind, doc = patch
+            new_scale = apply_patch(kind, current, doc, "Scale")
+        else:
+            assert body is not None
+            new_scale = body
+            want = (body.get("metadata") or {}).get("resourceVersion")
+            if want and want != parent["metadata"]["resourceVersion"]:
+                raise SandboxApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": '
+                                      "the object has been modified; please apply your changes to the latest "
+                                      "version and try again")
+        replicas = (new_scale.get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise SandboxApiError(
+                422, "Invalid",
+                f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas}: '
+                "must be greater than or equal to 0",
+                details={"name": name, "group": "autoscaling", "kind": "Scale", "causes": [{
+                    "reason": "FieldValueInvalid", "field": "spec.replicas",
+                    "message": f"Invalid value: {replicas}: must be greater than or equal to 0"}]})
+        parent.setdefault("spec", {})["replicas"] = replicas
+        updated = api.update(rtype, namespace, name, parent, dry_run=dry_run, manager=manager)
+        return scale_of(updated)
+
+
+# -- metrics.k8s.io ----------------------------------------------------------------------------------
+def _fraction(seed: str) -> float:
+    """A stable pseudo-random number in [0.15, 0.85) for a container, so `kubectl top` is steady."""
+    digest = hashlib.blake2b(seed.encode(), digest_size=4).digest()
+    return 0.15 + 0.7 * int.from_bytes(digest, "big") / 2**32
+
+
+def simulated_usage(pod: Mapping[str, Any], container: Mapping[str, Any]) -> tuple[float, float]:
+    """Usage of one running container: a stable share of its requests (or small defaults)."""
+    requests = (container.get("resources") or {}).get("requests") or {}
+    seed = f"{pod['metadata'].get('uid', '')}/{container.get('name', '')}"
+    f = _fraction(seed)
+    cpu = float(parse_quantity(requests["cpu"])) * f if "cpu" in requests else 0.001 + 0.02 * f
+    mem = float(parse_quantity(requests["memory"])) * (0.5 + f / 2) if "memory" in requests else (8 + 60 * f) * 2**20
+    return cpu, mem
+
+
+def pod_metrics(pod: Mapping[str, Any], now: datetime, usage: UsageFn = simulated_usage) -> dict[str, Any] | None:
+    """PodMetrics for a running pod (None otherwise: metrics-server only reports running pods)."""
+    if (pod.get("status") or {}).get("phase") != "Running":
+        return None
+    meta = pod["metadata"]
+    containers = []
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        cpu, mem = usage(pod, c)
+        containers.append({"name": c["name"], "usage": {"cpu": format_cpu(cpu), "memory": format_memory(mem)}})
+    return {
+        "metadata": {"name": meta["name"], "namespace": meta.get("namespace", ""),
+                     "creationTimestamp": rfc3339(now), "labels": meta.get("labels") or {}},
+        "timestamp": rfc3339(now), "window": "15s", "containers": containers,
+    }
+
+
+def node_metrics(node: Mapping[str, Any], pods: list[Mapping[str, Any]], now: datetime,
+                 usage: UsageFn = simulated_usage) -> dict[str, Any]:
+    """NodeMetrics: the node's pods plus the system's own overhead (kubelet, runtime, OS)."""
+    alloc = (node.get("status") or {}).get("allocatable") or {}
+    cpu = float(parse_quantity(alloc.get("cpu", "1"))) * 0.04
+    mem = float(parse_quantity(alloc.get("memory", "1Gi"))) * 0.08
+    for pod in pods:
+        if (pod.get("status") or {}).get("phase") != "Running":
+            continue
+        for c in (pod.get("spec") or {}).get("containers") or []:
+            c_cpu, c_mem = usage(pod, c)
+            cpu += c_cpu
+            mem += c_mem
+    meta = node["metadata"]
+    return {
+        "metadata": {"name": meta["name"], "creationTimestamp": rfc3339(now), "labels": meta.get("labels") or {}},
+        "timestamp": rfc3339(now), "window": "20.031s",
+        "usage": {"cpu": format_cpu(cpu), "memory": format_memory(mem)},
+    }
+
+
+# -- authorization reviews ----------------------------------------------------------------------------
+def access_review(body: Any, *, read_only: bool) -> dict[str, Any]:
+    """SelfSubjectAccessReview: everything is allowed, except writes to a read-only snapshot."""
+    if not isinstance(body, dict) or not isinstance(body.get("spec"), dict):
+        raise SandboxApiError(400, "BadRequest", "SelfSubjectAccessReview must have a spec")
+    spec = body["spec"]
+    attrs = spec.get("resourceAttributes") or spec.get("nonResourceAttributes")
+    if not isinstance(attrs, dict):
+        raise SandboxApiError(
+            422, "Invalid", 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: '
+            "spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or "
+            "resourceAttributes must be specified")
+    verb = attrs.get("verb", "")
+    allowed = not (read_only and verb in WRITE_VERBS)
+    status: dict[str, Any] = {"allowed": allowed}
+    if allowed:
+        status["reason"] = "the sandbox grants every request"
+    else:
+        status["reason"] = "the sandbox is serving a read-only snapshot"
+        status["denied"] = True
+    return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
+
+
+def rules_review(body: Any, *, read_only: bool) -> dict[str, Any]:
+    """SelfSubjectRulesReview (``kubectl auth can-i --list``)."""
+    verbs = ["get", "list", "watch"] if read_only else ["*"]
+    spec = body.get("spec") if isinstance(body, dict) else None
+    return {
+        "kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {"creationTimestamp": None}, "spec": spec or {},
+        "status": {"resourceRules": [{"verbs": verbs, "apiGroups": ["*"], "resources": ["*"]}],
+                   "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}], "incomplete": False},
+    }

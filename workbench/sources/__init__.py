@@ -1,0 +1,1 @@
+"""ClusterSource implementations: the only package that reads from a cluster."""

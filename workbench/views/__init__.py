@@ -1,0 +1,1 @@
+"""Plotly figures and ipywidgets built from frames and reports; they return, never display."""
