@@ -31,7 +31,7 @@ unit: install
 test: lint unit
 
 bench: install
-	python bench/sandbox_lists.py
+	python bench/sandbox_lists.py --pods 150000 --nodes 5000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

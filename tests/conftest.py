@@ -24,9 +24,13 @@ def sandbox() -> Iterator[sandbox_pkg.Sandbox]:
 
 
 def make_kubectl(sb: sandbox_pkg.Sandbox, cache: Path) -> Kubectl:
-    def run(*args: str, check: bool = True, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, check: bool = True, stdin: str | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         cmd = [KUBECTL, f"--kubeconfig={sb.kubeconfig}", f"--cache-dir={cache}", *args]
-        result = subprocess.run(cmd, capture_output=True, text=True, input=stdin, timeout=timeout, check=False)
+        result = subprocess.run(
+            cmd, capture_output=True, text=True, input=stdin, timeout=timeout, check=False
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
         return result

@@ -14,9 +14,16 @@ from workbench.errors import WorkbenchError
 def _sandbox_start(args: argparse.Namespace) -> int:
     from workbench import sandbox
 
-    sb = sandbox.start(args.scenario, port=args.port, kubeconfig=args.kubeconfig, speed=args.speed,
-                       synthetic=args.synthetic, manifests=args.manifest or (), snapshot=args.snapshot,
-                       read_only=args.read_only)
+    sb = sandbox.start(
+        args.scenario,
+        port=args.port,
+        kubeconfig=args.kubeconfig,
+        speed=args.speed,
+        synthetic=args.synthetic,
+        manifests=args.manifest or (),
+        snapshot=args.snapshot,
+        read_only=args.read_only,
+    )
     print(f"Sandbox cluster '{sb.scenario}' is serving at {sb.url}")
     print(f"kubeconfig: {sb.kubeconfig}")
     print(f"Point kubectl at it:  export KUBECONFIG={sb.kubeconfig}")
@@ -46,11 +53,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbench", description="Kube Workbench: Kubernetes incidents in Jupyter.")
+    parser = argparse.ArgumentParser(
+        prog="workbench", description="Kube Workbench: Kubernetes incidents in Jupyter."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def start_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
-        p.add_argument("--scenario", default=default_scenario, help="scenario name (see `workbench sandbox list`)")
+        p.add_argument(
+            "--scenario", default=default_scenario, help="scenario name (see `workbench sandbox list`)"
+        )
         p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a fresh free port)")
         p.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a temporary file)")
         p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")

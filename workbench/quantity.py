@@ -12,11 +12,22 @@ from decimal import Decimal, InvalidOperation
 from workbench.errors import ConfigError
 
 _SUFFIX = {
-    "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
-    "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9, "T": Decimal(10) ** 12,
-    "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
-    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
-    "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "": Decimal(1),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
 }
 _FORM = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$")
 
@@ -31,7 +42,9 @@ def parse_quantity(text: str | int | float) -> Decimal:
         return Decimal(str(text))
     match = _FORM.match(text.strip())
     if match is None:
-        raise ConfigError(f"{text!r} is not a Kubernetes quantity (valid forms: '250m', '1.5', '512Mi', '2Gi', '1e3')")
+        raise ConfigError(
+            f"{text!r} is not a Kubernetes quantity (valid forms: '250m', '1.5', '512Mi', '2Gi', '1e3')"
+        )
     number, exponent, suffix = match.groups()
     try:
         value = Decimal(number)

@@ -33,9 +33,9 @@ def test_pages_are_sorted_by_namespace_then_name_and_filtered_by_namespace() -> 
     store = Store()
     for ns, name in [("b", "x"), ("a", "z"), ("a", "y"), ("c", "a")]:
         _put(store, name, ns)
-    everything, _, _, _ = store.list("configmaps", None)
+    everything, _, _, _ = store.page("configmaps", None)
     assert [e.decode()["metadata"]["name"] for e in everything] == ["y", "z", "x", "a"]
-    only_a, _, _, _ = store.list("configmaps", "a")
+    only_a, _, _, _ = store.page("configmaps", "a")
     assert [e.decode()["metadata"]["name"] for e in only_a] == ["y", "z"]
 
 
@@ -43,20 +43,20 @@ def test_a_continued_page_shows_the_state_as_of_the_first_page() -> None:
     store = Store()
     for i in range(6):
         _put(store, f"cm-{i}", v="old")
-    page1, last, list_rv, remaining = store.list("configmaps", "default", limit=3)
+    page1, last, list_rv, remaining = store.page("configmaps", "default", limit=3)
     assert [e.decode()["metadata"]["name"] for e in page1] == ["cm-0", "cm-1", "cm-2"]
     assert remaining == 3
     # Changes after the first page: a modification, a deletion and a creation.
     _put(store, "cm-4", v="new")
     store.remove("configmaps", ("default", "cm-5"), _obj("cm-5"))
     _put(store, "cm-3a")
-    page2, last2, rv2, _ = store.list("configmaps", "default", limit=10, after=last, at_rv=list_rv)
+    page2, last2, rv2, _ = store.page("configmaps", "default", limit=10, after=last, at_rv=list_rv)
     names = [e.decode()["metadata"]["name"] for e in page2]
     assert names == ["cm-3", "cm-4", "cm-5"]
     assert page2[1].labels == {"v": "old"}
     assert rv2 == list_rv
     assert last2 is None
-    fresh, _, _, _ = store.list("configmaps", "default", after=last)
+    fresh, _, _, _ = store.page("configmaps", "default", after=last)
     assert [e.decode()["metadata"]["name"] for e in fresh] == ["cm-3", "cm-3a", "cm-4"]
 
 
@@ -64,8 +64,9 @@ def test_a_predicate_filters_without_decoding_and_hides_remaining_count() -> Non
     store = Store()
     for i in range(5):
         _put(store, f"cm-{i}", tier="web" if i % 2 else "db")
-    page, last, _, remaining = store.list("configmaps", None, match=lambda e: e.labels.get("tier") == "web",
-                                          limit=1)
+    page, last, _, remaining = store.page(
+        "configmaps", None, match=lambda e: e.labels.get("tier") == "web", limit=1
+    )
     assert [e.decode()["metadata"]["name"] for e in page] == ["cm-1"]
     assert last == ("default", "cm-1")
     assert remaining is None
@@ -83,7 +84,7 @@ def test_history_is_trimmed_and_old_versions_expire() -> None:
     recent = store.changes_since(store.resource_version - 2)
     assert [c.type for c in recent] == ["ADDED", "ADDED"]
     with pytest.raises(SandboxApiError) as err:
-        store.list("configmaps", None, limit=1, after=("default", "cm-0"), at_rv=start)
+        store.page("configmaps", None, limit=1, after=("default", "cm-0"), at_rv=start)
     assert err.value.code == 410
 
 
@@ -97,7 +98,7 @@ def test_changes_carry_the_previous_state_and_subscribers_see_every_write() -> N
     unsubscribe()
     _put(store, "b")
     assert seen == ["ADDED:a", "MODIFIED:a", "DELETED:a"]
-    modified = store.changes_since(store.resource_version - 3)[1]
+    modified = store.changes_since(store.resource_version - 4)[1]
     assert modified.prev is not None
     assert modified.prev.labels == {"v": "1"}
 
@@ -106,6 +107,6 @@ def test_bulk_load_records_no_history_but_serves_lists() -> None:
     store = Store()
     rows = [("configmaps", ("default", f"cm-{i}"), _obj(f"cm-{i}"), {}, {}) for i in (3, 1, 2)]
     assert store.load(rows) == 3
-    page, _, _, _ = store.list("configmaps", None)
+    page, _, _, _ = store.page("configmaps", None)
     assert [e.decode()["metadata"]["name"] for e in page] == ["cm-1", "cm-2", "cm-3"]
     assert store.changes_since(store.resource_version) == []

@@ -18,20 +18,28 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import yaml
 
 from workbench.errors import SandboxApiError
 from workbench.sandbox import _crd, _patch
-from workbench.sandbox._clock import Clock, rfc3339
 from workbench.sandbox._admission import AdmissionContext, apply_defaults, validate
+from workbench.sandbox._clock import Clock, rfc3339
 from workbench.sandbox._kinds import Registry, ResourceType
 from workbench.sandbox._meta import managed_entry, new_uid, record_manager, strip_server_fields
-from workbench.sandbox._selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
+from workbench.sandbox._selectors import (
+    FieldSelector,
+    LabelSelector,
+    parse_field_selector,
+    parse_label_selector,
+)
 from workbench.sandbox._store import Entry, Key, Store
 
 # events.k8s.io field names → the core/v1 names its stored (core) events are indexed under.
 VIEW_FIELDS = {
-    **{f"regarding.{k}": f"involvedObject.{k}" for k in (
-        "kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")},
+    **{
+        f"regarding.{k}": f"involvedObject.{k}"
+        for k in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+    },
     "reportingController": "reportingComponent",
 }
 
@@ -64,8 +72,9 @@ def conflict(rtype: ResourceType, name: str, why: str) -> SandboxApiError:
     details: dict[str, Any] = {"name": name, "kind": rtype.plural}
     if rtype.group:
         details["group"] = rtype.group
-    return SandboxApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": {why}',
-                           details=details)
+    return SandboxApiError(
+        409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": {why}', details=details
+    )
 
 
 class Api:
@@ -78,13 +87,14 @@ class Api:
         read_only: refuse every write with 403 (a recorded snapshot being replayed).
     """
 
-    def __init__(self, store: Store, registry: Registry, clock: Clock, *, read_only: bool = False,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, store: Store, registry: Registry, clock: Clock, *, read_only: bool = False, seed: int = 0
+    ) -> None:
         self.store = store
         self.registry = registry
         self.clock = clock
         self.read_only = read_only
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311  # names, not secrets: reproducible per seed
         self._ips_lock = threading.Lock()
         self._next_ip = 100
         self._next_port = 30000
@@ -105,8 +115,11 @@ class Api:
             for obj in objects:
                 rtype = self.registry.by_kind(obj.get("apiVersion", ""), obj.get("kind", ""))
                 if rtype is None:
-                    raise SandboxApiError(400, "BadRequest",
-                                          f"no kind {obj.get('kind')!r} in {obj.get('apiVersion')!r} is served")
+                    raise SandboxApiError(
+                        400,
+                        "BadRequest",
+                        f"no kind {obj.get('kind')!r} in {obj.get('apiVersion')!r} is served",
+                    )
                 if rtype.kind == "CustomResourceDefinition":
                     _crd.register(self.registry, obj)
                 key, labels, fields = self.index(rtype, obj)
@@ -124,8 +137,9 @@ class Api:
     def get(self, rtype: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         return self.get_entry(rtype, namespace, name).decode()
 
-    def selectors(self, rtype: ResourceType, label_selector: str, field_selector: str
-                  ) -> Callable[[Entry], bool] | None:
+    def selectors(
+        self, rtype: ResourceType, label_selector: str, field_selector: str
+    ) -> Callable[[Entry], bool] | None:
         """A predicate over stored entries; `rtype` may be a view (events.k8s.io) of another's bucket."""
         labels: LabelSelector | None = parse_label_selector(label_selector) if label_selector else None
         fields: FieldSelector | None = parse_field_selector(field_selector) if field_selector else None
@@ -143,44 +157,76 @@ class Api:
 
         def match(entry: Entry) -> bool:
             return (labels is None or labels.matches(entry.labels)) and (
-                fields is None or fields.matches(entry.fields))
+                fields is None or fields.matches(entry.fields)
+            )
 
         return match
 
-    def list(self, rtype: ResourceType, namespace: str | None, *, label_selector: str = "",
-             field_selector: str = "", limit: int = 0, continue_token: str = "") -> Page:
+    def list(
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        limit: int = 0,
+        continue_token: str = "",
+    ) -> Page:
         """One page; `rtype` may be a view type (its selectors are translated), entries are stored shape."""
         match = self.selectors(rtype, label_selector, field_selector)
         after: Key | None = None
         at_rv: int | None = None
         if continue_token:
             after, at_rv = _decode_continue(continue_token)
-        entries, last, rv, remaining = self.store.list(
-            self.bucket(rtype), namespace if rtype.namespaced else None,
-            match=match, limit=limit, after=after, at_rv=at_rv)
+        entries, last, rv, remaining = self.store.page(
+            self.bucket(rtype),
+            namespace if rtype.namespaced else None,
+            match=match,
+            limit=limit,
+            after=after,
+            at_rv=at_rv,
+        )
         token = _encode_continue(last, rv) if last is not None else ""
         return Page(entries, rv, token, remaining)
 
     # -- writes --------------------------------------------------------------------------------
     def check_writable(self) -> None:
         if self.read_only:
-            raise SandboxApiError(403, "Forbidden",
-                                  "the sandbox is serving a read-only snapshot: writes are refused. "
-                                  "Start it without --read-only (or from a scenario) to change objects.")
+            raise SandboxApiError(
+                403,
+                "Forbidden",
+                "the sandbox is serving a read-only snapshot: writes are refused. "
+                "Start it without --read-only (or from a scenario) to change objects.",
+            )
 
     def admission(self, old: dict[str, Any] | None = None) -> AdmissionContext:
-        return AdmissionContext(now=self.clock.now(), allocate_cluster_ip=self._cluster_ip,
-                                allocate_node_port=self._node_port, random_suffix=self._suffix, old=old)
+        return AdmissionContext(
+            now=self.clock.now(),
+            allocate_cluster_ip=self._cluster_ip,
+            allocate_node_port=self._node_port,
+            random_suffix=self._suffix,
+            old=old,
+        )
 
-    def create(self, rtype: ResourceType, namespace: str, body: dict[str, Any], *, dry_run: bool = False,
-               manager: str = "unknown") -> dict[str, Any]:
+    def create(
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        body: dict[str, Any],
+        *,
+        dry_run: bool = False,
+        manager: str = "unknown",
+    ) -> dict[str, Any]:
         self.check_writable()
         obj = _check_body(rtype, body)
         meta = obj["metadata"]
         if rtype.namespaced:
             if meta.get("namespace") not in (None, "", namespace):
-                raise SandboxApiError(400, "BadRequest", "the namespace of the provided object does not match "
-                                      "the namespace sent on the request")
+                raise SandboxApiError(
+                    400,
+                    "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                )
             meta["namespace"] = namespace
             self._check_namespace_open(namespace)
         else:
@@ -204,7 +250,9 @@ class Api:
             details: dict[str, Any] = {"name": key[1], "kind": rtype.plural}
             if rtype.group:
                 details["group"] = rtype.group
-            raise SandboxApiError(409, "AlreadyExists", f'{rtype.key} "{key[1]}" already exists', details=details)
+            raise SandboxApiError(
+                409, "AlreadyExists", f'{rtype.key} "{key[1]}" already exists', details=details
+            )
         record_manager(obj, managed_entry(obj, manager=manager, operation="Update", now=self.clock.now()))
         if dry_run:
             return obj
@@ -213,38 +261,80 @@ class Api:
             _crd.register(self.registry, obj)
         return obj
 
-    def update(self, rtype: ResourceType, namespace: str, name: str, body: dict[str, Any], *,
-               subresource: str = "", dry_run: bool = False, manager: str = "unknown",
-               operation: str = "Update") -> dict[str, Any]:
+    def update(
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        name: str,
+        body: dict[str, Any],
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+        manager: str = "unknown",
+        operation: str = "Update",
+    ) -> dict[str, Any]:
         """PUT: replace the object (or its status), with optimistic concurrency when the body has a
         resourceVersion. Returns the stored object (unchanged and not re-versioned if nothing changed)."""
         self.check_writable()
         new = _check_body(rtype, body)
         if new["metadata"].get("name", name) != name:
-            raise SandboxApiError(400, "BadRequest", "the name of the object "
-                                  f"({new['metadata'].get('name')}) does not match the name on the URL ({name})")
+            raise SandboxApiError(
+                400,
+                "BadRequest",
+                "the name of the object "
+                f"({new['metadata'].get('name')}) does not match the name on the URL ({name})",
+            )
         with self.store.lock:  # read-check-write as one step, like an etcd transaction
             old = self.get(rtype, namespace, name)
             want_rv = new["metadata"].get("resourceVersion")
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
-                raise conflict(rtype, name, "the object has been modified; please apply your changes to the "
-                               "latest version and try again")
-            return self._commit(rtype, old, new, subresource=subresource, dry_run=dry_run, manager=manager,
-                                operation=operation)
+                raise conflict(
+                    rtype,
+                    name,
+                    "the object has been modified; please apply your changes to the "
+                    "latest version and try again",
+                )
+            return self._commit(
+                rtype,
+                old,
+                new,
+                subresource=subresource,
+                dry_run=dry_run,
+                manager=manager,
+                operation=operation,
+            )
 
-    def patch(self, rtype: ResourceType, namespace: str, name: str, content_type: str, raw: bytes, *,
-              subresource: str = "", dry_run: bool = False, manager: str = "unknown") -> dict[str, Any]:
+    def patch(
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        name: str,
+        content_type: str,
+        raw: bytes,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+        manager: str = "unknown",
+    ) -> dict[str, Any]:
         """PATCH in any of the four types; the patch applies to the whole object, as on a real server."""
         self.check_writable()
-        kind = PATCH_TYPES.get(content_type.split(";")[0].strip())
+        kind = PATCH_TYPES.get(content_type.split(";", maxsplit=1)[0].strip())
         if kind is None:
-            raise SandboxApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
-                                  "accepted media types include: application/json-patch+json, "
-                                  "application/merge-patch+json, application/apply-patch+yaml")
+            raise SandboxApiError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - "
+                "accepted media types include: application/json-patch+json, "
+                "application/merge-patch+json, application/apply-patch+yaml",
+            )
         if kind == "strategic" and self.registry.is_custom(rtype):
-            raise SandboxApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
-                                  "accepted media types include: application/json-patch+json, "
-                                  "application/merge-patch+json, application/apply-patch+yaml")
+            raise SandboxApiError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - "
+                "accepted media types include: application/json-patch+json, "
+                "application/merge-patch+json, application/apply-patch+yaml",
+            )
         patch_doc = _parse_patch(raw, kind)
         with self.store.lock:
             try:
@@ -254,23 +344,54 @@ class Api:
                     return self.create(rtype, namespace, patch_doc, dry_run=dry_run, manager=manager)
                 raise
             new = apply_patch(kind, old, patch_doc, rtype.kind)
-            want_rv = (patch_doc.get("metadata") or {}).get("resourceVersion") if isinstance(patch_doc, dict) else None
+            want_rv = (
+                (patch_doc.get("metadata") or {}).get("resourceVersion")
+                if isinstance(patch_doc, dict)
+                else None
+            )
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
-                raise conflict(rtype, name, "the object has been modified; please apply your changes to the "
-                               "latest version and try again")
-            return self._commit(rtype, old, new, subresource=subresource, dry_run=dry_run, manager=manager,
-                                operation="Apply" if kind == "apply" else "Update")
+                raise conflict(
+                    rtype,
+                    name,
+                    "the object has been modified; please apply your changes to the "
+                    "latest version and try again",
+                )
+            return self._commit(
+                rtype,
+                old,
+                new,
+                subresource=subresource,
+                dry_run=dry_run,
+                manager=manager,
+                operation="Apply" if kind == "apply" else "Update",
+            )
 
-    def _commit(self, rtype: ResourceType, old: dict[str, Any], new: dict[str, Any], *, subresource: str,
-                dry_run: bool, manager: str, operation: str) -> dict[str, Any]:
+    def _commit(
+        self,
+        rtype: ResourceType,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        *,
+        subresource: str,
+        dry_run: bool,
+        manager: str,
+        operation: str,
+    ) -> dict[str, Any]:
         """Merge server-owned fields from `old`, validate, bump generation, store (unless a no-op)."""
         meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
-        for key in ("uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds",
-                    "generation", "managedFields"):
-            if key in old_meta:
-                meta[key] = old_meta[key]
+        for name in (
+            "uid",
+            "creationTimestamp",
+            "namespace",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "managedFields",
+        ):
+            if name in old_meta:
+                meta[name] = old_meta[name]
             else:
-                meta.pop(key, None)
+                meta.pop(name, None)
         meta["name"] = old_meta["name"]
         if subresource == "status":
             status = new.get("status")
@@ -292,13 +413,19 @@ class Api:
             new = _crd.accept(new, self.clock.now())
         if _same(old, new):
             return old
-        record_manager(new, managed_entry(new, manager=manager, operation=operation, now=self.clock.now(),
-                                          subresource=subresource))
+        record_manager(
+            new,
+            managed_entry(
+                new, manager=manager, operation=operation, now=self.clock.now(), subresource=subresource
+            ),
+        )
         if dry_run:
             new["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
             return new
-        if meta.get("deletionTimestamp") and not meta.get("finalizers") and (
-            rtype.kind != "Pod" or old_meta.get("finalizers")
+        if (
+            meta.get("deletionTimestamp")
+            and not meta.get("finalizers")
+            and (rtype.kind != "Pod" or old_meta.get("finalizers"))
         ):
             # The last finalizer is gone: the object's deletion completes now.
             key = self.index(rtype, new)[0]
@@ -316,12 +443,19 @@ class Api:
         assert ns_type is not None
         entry = self.store.get(self.bucket(ns_type), ("", namespace))
         if entry is None:
-            raise SandboxApiError(404, "NotFound", f'namespaces "{namespace}" not found',
-                                  details={"name": namespace, "kind": "namespaces"})
+            raise SandboxApiError(
+                404,
+                "NotFound",
+                f'namespaces "{namespace}" not found',
+                details={"name": namespace, "kind": "namespaces"},
+            )
         if entry.fields.get("status.phase") == "Terminating":
-            raise SandboxApiError(403, "Forbidden", f"unable to create new content in namespace {namespace} "
-                                  "because it is being terminated",
-                                  details={"name": namespace, "kind": "namespaces"})
+            raise SandboxApiError(
+                403,
+                "Forbidden",
+                f"unable to create new content in namespace {namespace} because it is being terminated",
+                details={"name": namespace, "kind": "namespaces"},
+            )
 
     def _cluster_ip(self) -> str:
         with self._ips_lock:
@@ -352,16 +486,13 @@ def apply_patch(kind: str, old: dict[str, Any], patch_doc: Any, obj_kind: str) -
 
 def _parse_patch(raw: bytes, kind: str) -> Any:
     try:
-        if kind == "apply":
-            import yaml  # only server-side apply sends YAML
-
-            doc = yaml.safe_load(raw.decode())
-        else:
-            doc = orjson.loads(raw)
-    except Exception as exc:
+        doc = yaml.safe_load(raw.decode()) if kind == "apply" else orjson.loads(raw)
+    except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SandboxApiError(400, "BadRequest", f"error decoding patch: {exc}") from exc
     if kind == "json" and not isinstance(doc, list):
-        raise SandboxApiError(400, "BadRequest", "json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        raise SandboxApiError(
+            400, "BadRequest", "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+        )
     if kind != "json" and not isinstance(doc, dict):
         raise SandboxApiError(400, "BadRequest", "error decoding patch: the patch must be a JSON object")
     return doc
@@ -373,9 +504,12 @@ def _check_body(rtype: ResourceType, body: Any) -> dict[str, Any]:
     obj = copy.deepcopy(body)
     kind = obj.get("kind")
     if kind and kind != rtype.kind:
-        raise SandboxApiError(400, "BadRequest",
-                              f"the kind of the provided object ({kind}) does not match the resource "
-                              f"{rtype.key} (expected kind {rtype.kind})")
+        raise SandboxApiError(
+            400,
+            "BadRequest",
+            f"the kind of the provided object ({kind}) does not match the resource "
+            f"{rtype.key} (expected kind {rtype.kind})",
+        )
     obj["kind"] = rtype.kind
     obj["apiVersion"] = rtype.api_version()
     meta = obj.get("metadata")
@@ -397,7 +531,11 @@ def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def _encode_continue(last: Key, rv: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps({"rv": rv, "ns": last[0], "name": last[1]})).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(orjson.dumps({"rv": rv, "ns": last[0], "name": last[1]}))
+        .decode()
+        .rstrip("=")
+    )
 
 
 def _decode_continue(token: str) -> tuple[Key, int]:

@@ -31,7 +31,9 @@ class Clock:
 
     def __init__(self, *, speed: float = 1.0, start: datetime | None = None, manual: bool = False) -> None:
         if not speed > 0:
-            raise ConfigError(f"speed must be a positive number of simulated seconds per second, not {speed!r}")
+            raise ConfigError(
+                f"speed must be a positive number of simulated seconds per second, not {speed!r}"
+            )
         self.speed = speed
         self.manual = manual
         self._start = (start or datetime.now(UTC)).astimezone(UTC)
@@ -63,7 +65,9 @@ class Clock:
     def advance(self, seconds: float) -> None:
         """Move simulated time forward and run every timer that falls due, in order."""
         if seconds < 0:
-            raise ConfigError("the clock only moves forward: advance() takes a non-negative number of seconds")
+            raise ConfigError(
+                "the clock only moves forward: advance() takes a non-negative number of seconds"
+            )
         target = self.elapsed() + seconds
         while True:
             with self._lock:

@@ -17,17 +17,27 @@ def accept(crd: dict[str, Any], now: datetime) -> dict[str, Any]:
 
     def condition(ctype: str, reason: str, message: str) -> dict[str, Any]:
         since = old.get(ctype, {}).get("lastTransitionTime", when)
-        return {"type": ctype, "status": "True", "reason": reason, "message": message,
-                "lastTransitionTime": since}
+        return {
+            "type": ctype,
+            "status": "True",
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": since,
+        }
 
     crd["status"] = {
-        "acceptedNames": {k: v for k, v in names.items() if k in ("plural", "singular", "kind", "listKind",
-                                                                   "shortNames", "categories")},
+        "acceptedNames": {
+            k: v
+            for k, v in names.items()
+            if k in ("plural", "singular", "kind", "listKind", "shortNames", "categories")
+        },
         "conditions": [
             condition("NamesAccepted", "NoConflicts", "no conflicts found"),
             condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
         ],
-        "storedVersions": [v["name"] for v in (crd.get("spec") or {}).get("versions") or [] if v.get("storage")],
+        "storedVersions": [
+            v["name"] for v in (crd.get("spec") or {}).get("versions") or [] if v.get("storage")
+        ],
     }
     return crd
 
@@ -37,9 +47,11 @@ def resource_type(crd: dict[str, Any]) -> ResourceType:
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
     versions = [v for v in spec.get("versions") or [] if v.get("served", True)]
-    storage = next((v["name"] for v in versions if v.get("storage")), versions[0]["name"] if versions else "v1")
+    storage = next(
+        (v["name"] for v in versions if v.get("storage")), versions[0]["name"] if versions else "v1"
+    )
     ordered = tuple([storage] + [v["name"] for v in versions if v["name"] != storage])
-    storage_def = next((v for v in versions if v["name"] == storage), {})
+    storage_def: dict[str, Any] = next((v for v in versions if v["name"] == storage), {})
     subresources = storage_def.get("subresources") or {}
     return ResourceType(
         group=spec.get("group", ""),

@@ -30,10 +30,21 @@ if TYPE_CHECKING:
 POD_STOP_SECONDS = 1.0
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
+# Kinds (core and storage.k8s.io) whose registries set ReturnDeletedObject.
+RETURNS_DELETED = frozenset(
+    {"Pod", "Service", "ServiceAccount", "PersistentVolume", "PersistentVolumeClaim", "StorageClass"}
+)
 
 
-def delete(api: Api, rtype: ResourceType, namespace: str, name: str, options: dict[str, Any], *,
-           dry_run: bool = False) -> tuple[int, dict[str, Any]]:
+def delete(
+    api: Api,
+    rtype: ResourceType,
+    namespace: str,
+    name: str,
+    options: dict[str, Any],
+    *,
+    dry_run: bool = False,
+) -> tuple[int, dict[str, Any]]:
     """Delete one object. Returns (HTTP code, body): 200 with a Status or the object when it is gone,
     202 with the object when its deletion is pending (grace period, finalizers, foreground)."""
     api.check_writable()
@@ -42,16 +53,28 @@ def delete(api: Api, rtype: ResourceType, namespace: str, name: str, options: di
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta.get("uid"):
-            raise _precondition(rtype, name, f"Precondition failed: UID in precondition: {pre['uid']}, "
-                                f"UID in object meta: {meta.get('uid')}")
+            raise _precondition(
+                rtype,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, "
+                f"UID in object meta: {meta.get('uid')}",
+            )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
-            raise _precondition(rtype, name, "Precondition failed: ResourceVersion in precondition: "
-                                f"{pre['resourceVersion']}, ResourceVersion in object meta: {meta.get('resourceVersion')}")
+            raise _precondition(
+                rtype,
+                name,
+                "Precondition failed: ResourceVersion in precondition: "
+                f"{pre['resourceVersion']}, ResourceVersion in object meta: {meta.get('resourceVersion')}",
+            )
         policy = options.get("propagationPolicy") or ("Orphan" if options.get("orphanDependents") else "")
         if policy not in ("", "Background", "Foreground", "Orphan"):
-            raise SandboxApiError(422, "Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
-                                  f'Unsupported value: "{policy}": supported values: "Foreground", "Background", '
-                                  f'"Orphan", "nil"')
+            raise SandboxApiError(
+                422,
+                "Invalid",
+                f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
+                f'Unsupported value: "{policy}": supported values: "Foreground", "Background", '
+                f'"Orphan", "nil"',
+            )
         if dry_run:
             return 200, _gone_body(rtype, obj)
         now = api.clock.now()
@@ -77,12 +100,15 @@ def delete(api: Api, rtype: ResourceType, namespace: str, name: str, options: di
             if rtype.kind == "Namespace":
                 api.clock.call_later(0, lambda: _empty_namespace(api, name))
             elif grace > 0:
-                api.clock.call_later(min(float(grace), POD_STOP_SECONDS), lambda: _finish_pod(api, rtype, key, uid))
+                api.clock.call_later(
+                    min(float(grace), POD_STOP_SECONDS), lambda: _finish_pod(api, rtype, key, uid)
+                )
             if FOREGROUND in finalizers:
-                api.clock.call_later(0, lambda: collect(api, uid))
+                api.clock.call_later(0, lambda: collect(api, uid, foreground=True))
             return 202, obj
         key = api.index(rtype, obj)[0]
         api.store.remove(api.bucket(rtype), key, obj)
+        _release_owners(api, rtype, obj)
         if rtype.kind == "CustomResourceDefinition":
             _crd.unregister(api.registry, obj)
         if policy != "Orphan":
@@ -91,8 +117,16 @@ def delete(api: Api, rtype: ResourceType, namespace: str, name: str, options: di
         return 200, _gone_body(rtype, obj)
 
 
-def delete_collection(api: Api, rtype: ResourceType, namespace: str | None, options: dict[str, Any], *,
-                      label_selector: str = "", field_selector: str = "", dry_run: bool = False) -> list[dict[str, Any]]:
+def delete_collection(
+    api: Api,
+    rtype: ResourceType,
+    namespace: str | None,
+    options: dict[str, Any],
+    *,
+    label_selector: str = "",
+    field_selector: str = "",
+    dry_run: bool = False,
+) -> list[dict[str, Any]]:
     """DELETE on a collection: delete every match; returns what was (or is being) deleted."""
     api.check_writable()
     page = api.list(rtype, namespace, label_selector=label_selector, field_selector=field_selector)
@@ -110,8 +144,12 @@ def delete_collection(api: Api, rtype: ResourceType, namespace: str | None, opti
     return out
 
 
-def collect(api: Api, owner_uid: str) -> None:
-    """The garbage collector: delete the dependents of a deleted owner; finish foreground deletions."""
+def collect(api: Api, owner_uid: str, *, foreground: bool = False) -> None:
+    """The garbage collector: delete the dependents of a deleted owner; finish foreground deletions.
+
+    For an owner in foreground deletion, dependents that block it (``blockOwnerDeletion``) are
+    deleted in foreground too, so the owner goes only after the whole tree below it is gone.
+    """
     if not owner_uid:
         return
     for rtype, obj in _dependents(api, owner_uid):
@@ -119,8 +157,10 @@ def collect(api: Api, owner_uid: str) -> None:
         refs = meta.get("ownerReferences") or []
         if any(r.get("uid") != owner_uid and _owner_exists(api, r.get("uid", "")) for r in refs):
             continue  # another owner still holds it
+        blocking = any(r.get("uid") == owner_uid and r.get("blockOwnerDeletion") for r in refs)
+        policy = "Foreground" if foreground and blocking else "Background"
         try:
-            delete(api, rtype, meta.get("namespace", ""), meta["name"], {"propagationPolicy": "Background"})
+            delete(api, rtype, meta.get("namespace", ""), meta["name"], {"propagationPolicy": policy})
         except SandboxApiError as exc:
             if exc.code != 404:
                 raise
@@ -187,7 +227,25 @@ def _finish_foreground(api: Api, owner_uid: str) -> None:
             else:
                 del obj["metadata"]["finalizers"]
                 api.store.remove(api.bucket(rtype), key, obj)
+                _release_owners(api, rtype, obj)
             return
+
+
+def _release_owners(api: Api, rtype: ResourceType, obj: dict[str, Any]) -> None:
+    """A removed dependent may be the last one an owner in foreground deletion waits for.
+
+    Owners are looked up by their reference (same namespace, or cluster-scoped), not by scanning,
+    and only one actually waiting (with the ``foregroundDeletion`` finalizer) is re-checked.
+    """
+    namespace = obj["metadata"].get("namespace", "") if rtype.namespaced else ""
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        owner_type = api.registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
+        if owner_type is None or not ref.get("uid"):
+            continue
+        key = (namespace if owner_type.namespaced else "", ref.get("name", ""))
+        entry = api.store.get(api.bucket(owner_type), key)
+        if entry is not None and entry.uid == ref["uid"] and FOREGROUND.encode() in entry.raw:
+            _finish_foreground(api, ref["uid"])
 
 
 def _finish_pod(api: Api, rtype: ResourceType, key: Key, uid: str) -> None:
@@ -199,6 +257,7 @@ def _finish_pod(api: Api, rtype: ResourceType, key: Key, uid: str) -> None:
         if obj["metadata"].get("finalizers"):
             return  # the last finalizer's removal completes it
         api.store.remove(api.bucket(rtype), key, obj)
+        _release_owners(api, rtype, obj)
     collect(api, uid)
 
 
@@ -218,9 +277,9 @@ def _empty_namespace(api: Api, namespace: str) -> None:
     ns_type = api.registry.find("", "v1", "namespaces")
     assert ns_type is not None
     with api.store.lock:
-        entry = api.store.get(api.bucket(ns_type), ("", namespace))
-        if entry is not None:
-            api.store.remove(api.bucket(ns_type), ("", namespace), copy.deepcopy(entry.decode()))
+        ns_entry = api.store.get(api.bucket(ns_type), ("", namespace))
+        if ns_entry is not None:
+            api.store.remove(api.bucket(ns_type), ("", namespace), copy.deepcopy(ns_entry.decode()))
 
 
 def _grace_seconds(rtype: ResourceType, obj: dict[str, Any], options: dict[str, Any]) -> int:
@@ -237,8 +296,9 @@ def _grace_seconds(rtype: ResourceType, obj: dict[str, Any], options: dict[str, 
 
 
 def _gone_body(rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-    # Pods and Services answer with the object; other registries with a Success Status.
-    if rtype.kind in ("Pod", "Service"):
+    # Registries with ReturnDeletedObject answer with the object (the official client deserializes
+    # their delete responses as that kind); the others with a Success Status.
+    if rtype.group in ("", "storage.k8s.io") and rtype.kind in RETURNS_DELETED:
         return obj
     meta = obj["metadata"]
     details: dict[str, Any] = {"name": meta["name"], "kind": rtype.plural, "uid": meta.get("uid", "")}
@@ -251,5 +311,6 @@ def _precondition(rtype: ResourceType, name: str, why: str) -> SandboxApiError:
     details: dict[str, Any] = {"name": name, "kind": rtype.plural}
     if rtype.group:
         details["group"] = rtype.group
-    return SandboxApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": {why}',
-                           details=details)
+    return SandboxApiError(
+        409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": {why}', details=details
+    )

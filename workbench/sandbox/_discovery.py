@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from workbench.sandbox._kinds import Registry, ResourceType
@@ -13,16 +14,24 @@ _PREFERRED = {"autoscaling": "v2", "batch": "v1"}
 
 def version_info() -> dict[str, Any]:
     return {
-        "major": "1", "minor": "32", "gitVersion": f"{KUBERNETES_VERSION}+sandbox",
-        "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
-        "buildDate": "2026-11-01T00:00:00Z", "goVersion": "go1.23.6", "compiler": "gc",
+        "major": "1",
+        "minor": "32",
+        "gitVersion": f"{KUBERNETES_VERSION}+sandbox",
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2026-11-01T00:00:00Z",
+        "goVersion": "go1.23.6",
+        "compiler": "gc",
         "platform": "linux/amd64",
     }
 
 
 def api_versions(address: str) -> dict[str, Any]:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}],
+    }
 
 
 def _group(name: str, versions: list[str]) -> dict[str, Any]:
@@ -50,16 +59,26 @@ def api_group(registry: Registry, name: str) -> dict[str, Any] | None:
 
 
 def _subresource_entry(rtype: ResourceType, sub: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": f"{rtype.plural}/{sub}", "singularName": "", "namespaced": rtype.namespaced,
-                             "kind": rtype.kind, "verbs": ["get", "patch", "update"]}
+    entry: dict[str, Any] = {
+        "name": f"{rtype.plural}/{sub}",
+        "singularName": "",
+        "namespaced": rtype.namespaced,
+        "kind": rtype.kind,
+        "verbs": ["get", "patch", "update"],
+    }
     if sub == "scale":
         entry.update(group="autoscaling", version="v1", kind="Scale")
     elif sub == "log":
         entry.update(kind="Pod", verbs=["get"])
     elif sub in ("exec", "attach", "portforward", "proxy"):
-        entry.update(kind={"exec": "PodExecOptions", "attach": "PodAttachOptions",
-                           "portforward": "PodPortForwardOptions"}.get(sub, f"{rtype.kind}ProxyOptions"),
-                     verbs=["create", "get"])
+        entry.update(
+            kind={
+                "exec": "PodExecOptions",
+                "attach": "PodAttachOptions",
+                "portforward": "PodPortForwardOptions",
+            }.get(sub, f"{rtype.kind}ProxyOptions"),
+            verbs=["create", "get"],
+        )
     elif sub == "eviction":
         entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
     elif sub == "binding":
@@ -78,8 +97,11 @@ def resource_list(registry: Registry, group: str, version: str) -> dict[str, Any
     resources: list[dict[str, Any]] = []
     for rtype in sorted(types, key=lambda t: t.plural):
         entry: dict[str, Any] = {
-            "name": rtype.plural, "singularName": rtype.singular, "namespaced": rtype.namespaced,
-            "kind": rtype.kind, "verbs": list(rtype.verbs),
+            "name": rtype.plural,
+            "singularName": rtype.singular,
+            "namespaced": rtype.namespaced,
+            "kind": rtype.kind,
+            "verbs": list(rtype.verbs),
         }
         if rtype.short_names:
             entry["shortNames"] = list(rtype.short_names)
@@ -93,8 +115,6 @@ def resource_list(registry: Registry, group: str, version: str) -> dict[str, Any
 
 
 def _hash(rtype: ResourceType) -> str:
-    import hashlib
-
     return hashlib.sha256(f"{rtype.group}/{rtype.stored_in}/{rtype.kind}".encode()).hexdigest()[:11]
 
 

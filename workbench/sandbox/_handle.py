@@ -38,8 +38,15 @@ class Sandbox:
         True
     """
 
-    def __init__(self, state: SandboxState, server: SandboxHTTPServer, kubeconfig: Path, *,
-                 scenario: str, own_kubeconfig: bool) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        server: SandboxHTTPServer,
+        kubeconfig: Path,
+        *,
+        scenario: str,
+        own_kubeconfig: bool,
+    ) -> None:
         self._state = state
         self._server = server
         self._thread = serve_in_thread(server)
@@ -94,15 +101,25 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def start(scenario: str = "healthy", *, port: int = 0, kubeconfig: str | os.PathLike[str] | None = None,
-          speed: float = 1.0, manual_clock: bool = False, synthetic: str | _synthetic.SyntheticSpec | None = None,
-          manifests: Iterable[str | os.PathLike[str]] = (), snapshot: str | os.PathLike[str] | None = None,
-          read_only: bool = False, seed: int = 0) -> Sandbox:
+def start(
+    scenario: str = "healthy",
+    *,
+    port: int = 0,
+    kubeconfig: str | os.PathLike[str] | None = None,
+    speed: float = 1.0,
+    manual_clock: bool = False,
+    synthetic: str | _synthetic.SyntheticSpec | None = None,
+    manifests: Iterable[str | os.PathLike[str]] = (),
+    snapshot: str | os.PathLike[str] | None = None,
+    read_only: bool = False,
+    seed: int = 0,
+) -> Sandbox:
     """Start a sandbox API server on 127.0.0.1 in a background thread.
 
     Args:
@@ -125,10 +142,10 @@ def start(scenario: str = "healthy", *, port: int = 0, kubeconfig: str | os.Path
     clock = Clock(speed=speed, manual=manual_clock)
     now = clock.now()
     if snapshot is not None:
-        loaded = _scenarios.load_snapshot(snapshot, now=now)
+        loaded = _scenarios.load_snapshot(Path(snapshot), now=now)
     else:
         loaded = _scenarios.load_scenario(scenario, now=now)
-    extra = _scenarios.load_manifests(list(manifests), now=now) if manifests else None
+    extra = _scenarios.load_manifests([Path(m) for m in manifests], now=now) if manifests else None
     spec = _synthetic.parse_synthetic_spec(synthetic) if isinstance(synthetic, str) else synthetic
     api = Api(Store(), Registry(), clock, read_only=read_only, seed=seed)
 
@@ -149,8 +166,10 @@ def start(scenario: str = "healthy", *, port: int = 0, kubeconfig: str | os.Path
         server = SandboxHTTPServer(("127.0.0.1", port), state)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise SandboxStartError(f"port {port} on 127.0.0.1 is already in use (is another sandbox running?); "
-                                    "pick another with --port, or omit it to use a free one") from exc
+            raise SandboxStartError(
+                f"port {port} on 127.0.0.1 is already in use (is another sandbox running?); "
+                "pick another with --port, or omit it to use a free one"
+            ) from exc
         raise SandboxStartError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
     bound_port = server.server_address[1]
     state.address = f"127.0.0.1:{bound_port}"
@@ -172,7 +191,9 @@ def write_kubeconfig(path: Path, url: str) -> None:
         "kind": "Config",
         "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
         "users": [{"name": CONTEXT, "user": {}}],
-        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}],
+        "contexts": [
+            {"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}
+        ],
         "current-context": CONTEXT,
         "preferences": {},
     }
@@ -180,8 +201,9 @@ def write_kubeconfig(path: Path, url: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(config, sort_keys=False))
     except OSError as exc:
-        raise SandboxStartError(f"cannot write the kubeconfig to {path}: {exc.strerror}; "
-                                "choose a writable path with --kubeconfig") from exc
+        raise SandboxStartError(
+            f"cannot write the kubeconfig to {path}: {exc.strerror}; choose a writable path with --kubeconfig"
+        ) from exc
 
 
 def _seed_logs(api: Api, logs: LogStore, seeded: Any, now: datetime) -> None:
@@ -195,16 +217,22 @@ def _seed_logs(api: Api, logs: LogStore, seeded: Any, now: datetime) -> None:
             pod = entry.decode()
             statuses = (pod.get("status") or {}).get("containerStatuses") or []
             statuses += (pod.get("status") or {}).get("initContainerStatuses") or []
-            cs = next((s for s in statuses if s.get("name") == container), {})
-            running = (cs.get("state") or {}).get("running") or (cs.get("state") or {}).get("terminated") or {}
+            cs: dict[str, Any] = next((s for s in statuses if s.get("name") == container), {})
+            running = (
+                (cs.get("state") or {}).get("running") or (cs.get("state") or {}).get("terminated") or {}
+            )
             last = (cs.get("lastState") or {}).get("terminated") or {}
             if running.get("startedAt"):
                 current_start = parse_time(running["startedAt"])
             if last.get("startedAt"):
                 previous_start = parse_time(last["startedAt"])
-        logs.seed((ns, pod_name, container), current=list(runs.get("current", ())),
-                  previous=list(runs.get("previous", ())), current_start=current_start,
-                  previous_start=previous_start)
+        logs.seed(
+            (ns, pod_name, container),
+            current=list(runs.get("current", ())),
+            previous=list(runs.get("previous", ())),
+            current_start=current_start,
+            previous_start=previous_start,
+        )
 
 
 def scenarios() -> list[tuple[str, str]]:

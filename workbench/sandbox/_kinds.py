@@ -374,8 +374,9 @@ BUILTIN: tuple[ResourceType, ...] = (
         "ClusterRoleBinding",
         False,
     ),
-    ResourceType("scheduling.k8s.io", ("v1",), "priorityclasses", "priorityclass", "PriorityClass", False,
-                 ("pc",)),
+    ResourceType(
+        "scheduling.k8s.io", ("v1",), "priorityclasses", "priorityclass", "PriorityClass", False, ("pc",)
+    ),
     ResourceType("storage.k8s.io", ("v1",), "storageclasses", "storageclass", "StorageClass", False, ("sc",)),
     ResourceType("coordination.k8s.io", ("v1",), "leases", "lease", "Lease", True),
     ResourceType(
@@ -412,7 +413,7 @@ BUILTIN: tuple[ResourceType, ...] = (
         "selfsubjectrulesreviews",
         "",
         "SelfSubjectRulesReview",
-        True,
+        False,  # cluster-scoped like the real one: the namespace asked about is in spec.namespace
         verbs=("create",),
     ),
 )

@@ -33,8 +33,15 @@ class LogStore:
         self._runs: dict[LogKey, _Runs] = {}
         self._cond = threading.Condition()
 
-    def seed(self, key: LogKey, *, current: Sequence[str], previous: Sequence[str],
-             current_start: datetime, previous_start: datetime) -> None:
+    def seed(
+        self,
+        key: LogKey,
+        *,
+        current: Sequence[str],
+        previous: Sequence[str],
+        current_start: datetime,
+        previous_start: datetime,
+    ) -> None:
         """Set both runs of a container; lines are spread a few milliseconds apart from each start."""
         with self._cond:
             self._runs[key] = _Runs(
@@ -94,15 +101,19 @@ def choose_container(pod: Mapping[str, Any], wanted: str) -> str:
     """The container a log request is for, with the apiserver's 400s when it is ambiguous or unknown."""
     name = pod["metadata"]["name"]
     spec = pod.get("spec") or {}
-    names = [c["name"] for c in spec.get("containers") or []]
-    init = [c["name"] for c in spec.get("initContainers") or []]
+    names: list[str] = [c["name"] for c in spec.get("containers") or []]
+    init: list[str] = [c["name"] for c in spec.get("initContainers") or []]
     if not wanted:
         if len(names) == 1:
             return names[0]
-        raise SandboxApiError(400, "BadRequest", f"a container name must be specified for pod {name}, "
-                              f"choose one of: [{' '.join(names)}] or one of the init containers: [{' '.join(init)}]"
-                              if init else f"a container name must be specified for pod {name}, "
-                              f"choose one of: [{' '.join(names)}]")
+        raise SandboxApiError(
+            400,
+            "BadRequest",
+            f"a container name must be specified for pod {name}, "
+            f"choose one of: [{' '.join(names)}] or one of the init containers: [{' '.join(init)}]"
+            if init
+            else f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]",
+        )
     if wanted not in names and wanted not in init:
         raise SandboxApiError(400, "BadRequest", f"container {wanted} is not valid for pod {name}")
     return wanted
@@ -117,22 +128,29 @@ def check_log_state(pod: Mapping[str, Any], container: str, previous: bool) -> N
     statuses = (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])
     cs = next((s for s in statuses if s.get("name") == container), None)
     if cs is None:
-        raise SandboxApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: '
-                              "ContainerCreating")
+        raise SandboxApiError(
+            400,
+            "BadRequest",
+            f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating',
+        )
     state = cs.get("state") or {}
     last = cs.get("lastState") or {}
     if previous:
         if not last.get("terminated"):
-            raise SandboxApiError(400, "BadRequest",
-                                  f'previous terminated container "{container}" in pod "{name}" not found')
+            raise SandboxApiError(
+                400, "BadRequest", f'previous terminated container "{container}" in pod "{name}" not found'
+            )
         return
     waiting = state.get("waiting")
     if waiting and not last.get("terminated"):
         reason = waiting.get("reason", "ContainerCreating")
-        detail = {"ErrImagePull": "image can't be pulled",
-                  "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
-        raise SandboxApiError(400, "BadRequest",
-                              f'container "{container}" in pod "{name}" is waiting to start: {detail}')
+        detail = {
+            "ErrImagePull": "image can't be pulled",
+            "ImagePullBackOff": "trying and failing to pull image",
+        }.get(reason, reason)
+        raise SandboxApiError(
+            400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {detail}'
+        )
 
 
 def render(lines: Sequence[tuple[datetime, str]], req: LogRequest, now: datetime) -> Iterator[str]:
@@ -146,7 +164,7 @@ def render(lines: Sequence[tuple[datetime, str]], req: LogRequest, now: datetime
     if cutoff is not None:
         selected = [(t, line) for t, line in selected if t >= cutoff]
     if req.tail_lines is not None:
-        selected = selected[-req.tail_lines:] if req.tail_lines > 0 else []
+        selected = selected[-req.tail_lines :] if req.tail_lines > 0 else []
     budget = req.limit_bytes
     for t, line in selected:
         text = f"{format_nano(t)} {line}\n" if req.timestamps else f"{line}\n"
@@ -160,4 +178,4 @@ def render(lines: Sequence[tuple[datetime, str]], req: LogRequest, now: datetime
 
 def format_nano(t: datetime) -> str:
     """RFC3339Nano as the kubelet prints it (nanoseconds, Z)."""
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"
+    return f"{t.strftime('%Y-%m-%dT%H:%M:%S.%f')}000Z"

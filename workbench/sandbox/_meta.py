@@ -10,8 +10,16 @@ from typing import Any
 from workbench.sandbox._clock import rfc3339
 
 # Fields the server owns: a client's values for them are ignored or checked, never stored as given.
-_SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
-                 "deletionGracePeriodSeconds", "managedFields", "selfLink")
+_SERVER_OWNED = (
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+)
 
 
 def new_uid() -> str:
@@ -30,8 +38,11 @@ def fields_v1(obj: Mapping[str, Any], depth: int = 4) -> dict[str, Any]:
             continue
         if isinstance(value, Mapping) and depth > 0:
             out[f"f:{key}"] = fields_v1(value, depth - 1)
-        elif isinstance(value, list) and depth > 0 and value and all(
-            isinstance(v, Mapping) and "name" in v for v in value
+        elif (
+            isinstance(value, list)
+            and depth > 0
+            and value
+            and all(isinstance(v, Mapping) and "name" in v for v in value)
         ):
             out[f"f:{key}"] = {
                 f'k:{{"name":"{v["name"]}"}}': {".": {}, **fields_v1(v, depth - 2)} for v in value
@@ -41,11 +52,14 @@ def fields_v1(obj: Mapping[str, Any], depth: int = 4) -> dict[str, Any]:
     return out
 
 
-def managed_entry(obj: Mapping[str, Any], *, manager: str, operation: str, now: datetime,
-                  subresource: str = "") -> dict[str, Any]:
+def managed_entry(
+    obj: Mapping[str, Any], *, manager: str, operation: str, now: datetime, subresource: str = ""
+) -> dict[str, Any]:
     body = {k: v for k, v in obj.items() if k != "metadata"}
     meta = obj.get("metadata") or {}
-    meta_fields = {k: meta[k] for k in ("labels", "annotations", "finalizers", "ownerReferences") if k in meta}
+    meta_fields = {
+        k: meta[k] for k in ("labels", "annotations", "finalizers", "ownerReferences") if k in meta
+    }
     if meta_fields:
         body["metadata"] = meta_fields
     if subresource == "status":
@@ -56,7 +70,9 @@ def managed_entry(obj: Mapping[str, Any], *, manager: str, operation: str, now: 
         "apiVersion": obj.get("apiVersion", ""),
         "time": rfc3339(now),
         "fieldsType": "FieldsV1",
-        "fieldsV1": fields_v1(body) if subresource != "status" else {"f:status": fields_v1(body["status"], 3)},
+        "fieldsV1": fields_v1(body)
+        if subresource != "status"
+        else {"f:status": fields_v1(body["status"], 3)},
     }
     if subresource:
         entry["subresource"] = subresource
@@ -67,9 +83,10 @@ def record_manager(obj: dict[str, Any], entry: dict[str, Any]) -> None:
     """Replace the managedFields entry of the same manager/operation/subresource, or append one."""
     meta = obj["metadata"]
     entries = [
-        e for e in meta.get("managedFields") or []
-        if (e.get("manager"), e.get("operation"), e.get("subresource", "")) !=
-        (entry["manager"], entry["operation"], entry.get("subresource", ""))
+        e
+        for e in meta.get("managedFields") or []
+        if (e.get("manager"), e.get("operation"), e.get("subresource", ""))
+        != (entry["manager"], entry["operation"], entry.get("subresource", ""))
     ]
     entries.append(entry)
     meta["managedFields"] = entries

@@ -37,7 +37,8 @@ def convert_out(rtype: ResourceType, version: str, obj: dict[str, Any]) -> dict[
 
 
 def convert_in(rtype: ResourceType, version: str, obj: dict[str, Any]) -> dict[str, Any]:
-    if _convert.needs_conversion(rtype.group, rtype.plural, version):
+    # A body that is not an object passes through: the API refuses it with a 400, not a crash here.
+    if isinstance(obj, dict) and _convert.needs_conversion(rtype.group, rtype.plural, version):
         return _convert.to_storage(obj, group=rtype.group, resource=rtype.plural, version=version)
     return obj
 
@@ -49,7 +50,9 @@ def item_bytes(rtype: ResourceType, version: str, entry: Entry) -> bytes:
     return orjson.dumps(convert_out(rtype, version, entry.decode()))
 
 
-def list_chunks(rtype: ResourceType, version: str, entries: list[Entry], meta: dict[str, Any]) -> Iterator[bytes]:
+def list_chunks(
+    rtype: ResourceType, version: str, entries: list[Entry], meta: dict[str, Any]
+) -> Iterator[bytes]:
     """A ``<Kind>List`` as byte chunks (joined by the caller or streamed for large lists)."""
     head = {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version(version), "metadata": meta}
     yield orjson.dumps(head)[:-1] + b',"items":['
@@ -64,8 +67,9 @@ def columns(rtype: ResourceType, custom: bool) -> list[dict[str, Any]]:
     return _tables.column_definitions(rtype.kind)
 
 
-def row(rtype: ResourceType, version: str, obj: dict[str, Any], now: datetime, include: str,
-        custom: bool) -> dict[str, Any]:
+def row(
+    rtype: ResourceType, version: str, obj: dict[str, Any], now: datetime, *, include: str, custom: bool
+) -> dict[str, Any]:
     if custom and rtype.printer_columns:
         cells = _tables.custom_row_cells(list(rtype.printer_columns), obj, now)
     else:
@@ -74,17 +78,30 @@ def row(rtype: ResourceType, version: str, obj: dict[str, Any], now: datetime, i
     if include == "Object":
         out["object"] = convert_out(rtype, version, obj)
     elif include != "None":
-        out["object"] = {"kind": "PartialObjectMetadata", "apiVersion": TABLE_VERSION, "metadata": obj["metadata"]}
+        out["object"] = {
+            "kind": "PartialObjectMetadata",
+            "apiVersion": TABLE_VERSION,
+            "metadata": obj["metadata"],
+        }
     return out
 
 
-def table(rtype: ResourceType, version: str, objs: list[dict[str, Any]], now: datetime, *, include: str,
-          custom: bool, meta: dict[str, Any], api_version: str = TABLE_VERSION,
-          with_columns: bool = True) -> dict[str, Any]:
+def table(
+    rtype: ResourceType,
+    version: str,
+    objs: list[dict[str, Any]],
+    now: datetime,
+    *,
+    include: str,
+    custom: bool,
+    meta: dict[str, Any],
+    api_version: str = TABLE_VERSION,
+    with_columns: bool = True,
+) -> dict[str, Any]:
     return {
         "kind": "Table",
         "apiVersion": api_version,
         "metadata": meta,
         "columnDefinitions": columns(rtype, custom) if with_columns else [],
-        "rows": [row(rtype, version, o, now, include, custom) for o in objs],
+        "rows": [row(rtype, version, o, now, include=include, custom=custom) for o in objs],
     }

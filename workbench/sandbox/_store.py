@@ -101,7 +101,7 @@ class Store:
             found = [entries[k] for k in keys]
         return iter(found)
 
-    def list(
+    def page(
         self,
         bucket: str,
         namespace: str | None,
@@ -129,7 +129,11 @@ class Store:
             overlay = self._overlay(bucket, at_rv) if at_rv is not None and at_rv < self._rv else {}
             keys = self._range(bucket, namespace, after)
             if overlay:
-                extra = [k for k in overlay if (namespace is None or k[0] == namespace) and (after is None or k > after)]
+                extra = [
+                    k
+                    for k in overlay
+                    if (namespace is None or k[0] == namespace) and (after is None or k > after)
+                ]
                 keys = sorted(set(keys).union(extra))
             current = self._buckets.get(bucket, {})
             page: list[Entry] = []
@@ -184,7 +188,9 @@ class Store:
         with self._lock:
             self._rv += 1
             obj["metadata"]["resourceVersion"] = str(self._rv)
-            entry = Entry(orjson.dumps(obj), self._rv, obj["metadata"].get("uid", ""), dict(labels), dict(fields))
+            entry = Entry(
+                orjson.dumps(obj), self._rv, obj["metadata"].get("uid", ""), dict(labels), dict(fields)
+            )
             entries = self._buckets.setdefault(bucket, {})
             prev = entries.get(key)
             entries[key] = entry
@@ -206,7 +212,9 @@ class Store:
             self._record(Change(self._rv, "DELETED", bucket, key, entry, prev))
             return entry
 
-    def load(self, items: Iterable[tuple[str, Key, dict[str, Any], Mapping[str, str], Mapping[str, str]]]) -> int:
+    def load(
+        self, items: Iterable[tuple[str, Key, dict[str, Any], Mapping[str, str], Mapping[str, str]]]
+    ) -> int:
         """Bulk-load initial objects without recording changes (a cluster's state before anyone watched).
 
         Returns the number of objects loaded.
@@ -221,7 +229,9 @@ class Store:
                 if key not in entries:
                     self._sorted.setdefault(bucket, []).append(key)
                     touched.add(bucket)
-                entries[key] = Entry(orjson.dumps(obj), self._rv, obj["metadata"].get("uid", ""), labels, fields)
+                entries[key] = Entry(
+                    orjson.dumps(obj), self._rv, obj["metadata"].get("uid", ""), labels, fields
+                )
                 n += 1
             for bucket in touched:
                 self._sorted[bucket].sort()
@@ -230,7 +240,7 @@ class Store:
         return n
 
     def subscribe(self, callback: Callable[[Change], None]) -> Callable[[], None]:
-        """Call `callback` (under the store lock, so keep it short) after every write; returns an unsubscribe."""
+        """Call `callback` after every write (under the store lock: keep it short); returns an unsubscribe."""
         with self._lock:
             self._subscribers.append(callback)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from workbench.sandbox._selectors import label_selector_from_spec
 
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 
-# (namespace, pod, container) → (cpu cores, memory bytes); the control plane sets these.
+# A pod and one of its containers → (cpu cores, memory bytes) it uses now.
 UsageFn = Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[float, float]]
 
 
@@ -30,8 +30,11 @@ def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
     scale: dict[str, Any] = {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                     if k in meta},
+        "metadata": {
+            k: meta[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
         "spec": {"replicas": int(spec.get("replicas", 1))},
         "status": {"replicas": int(status.get("replicas", 0))},
     }
@@ -40,9 +43,17 @@ def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
     return scale
 
 
-def update_scale(api: Api, rtype: ResourceType, namespace: str, name: str, *, body: dict[str, Any] | None = None,
-                 patch: tuple[str, Any] | None = None, dry_run: bool = False, manager: str = "unknown"
-                 ) -> dict[str, Any]:
+def update_scale(
+    api: Api,
+    rtype: ResourceType,
+    namespace: str,
+    name: str,
+    *,
+    body: dict[str, Any] | None = None,
+    patch: tuple[str, Any] | None = None,
+    dry_run: bool = False,
+    manager: str = "unknown",
+) -> dict[str, Any]:
     """PUT or PATCH ``/scale``: the patch applies to the Scale, whose replicas go to the parent's spec."""
     with api.store.lock:
         parent = api.get(rtype, namespace, name)
@@ -55,18 +66,33 @@ def update_scale(api: Api, rtype: ResourceType, namespace: str, name: str, *, bo
             new_scale = body
             want = (body.get("metadata") or {}).get("resourceVersion")
             if want and want != parent["metadata"]["resourceVersion"]:
-                raise SandboxApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": '
-                                      "the object has been modified; please apply your changes to the latest "
-                                      "version and try again")
+                raise SandboxApiError(
+                    409,
+                    "Conflict",
+                    f'Operation cannot be fulfilled on {rtype.key} "{name}": '
+                    "the object has been modified; please apply your changes to the latest "
+                    "version and try again",
+                )
         replicas = (new_scale.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise SandboxApiError(
-                422, "Invalid",
+                422,
+                "Invalid",
                 f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas}: '
                 "must be greater than or equal to 0",
-                details={"name": name, "group": "autoscaling", "kind": "Scale", "causes": [{
-                    "reason": "FieldValueInvalid", "field": "spec.replicas",
-                    "message": f"Invalid value: {replicas}: must be greater than or equal to 0"}]})
+                details={
+                    "name": name,
+                    "group": "autoscaling",
+                    "kind": "Scale",
+                    "causes": [
+                        {
+                            "reason": "FieldValueInvalid",
+                            "field": "spec.replicas",
+                            "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
+                        }
+                    ],
+                },
+            )
         parent.setdefault("spec", {})["replicas"] = replicas
         updated = api.update(rtype, namespace, name, parent, dry_run=dry_run, manager=manager)
         return scale_of(updated)
@@ -85,11 +111,17 @@ def simulated_usage(pod: Mapping[str, Any], container: Mapping[str, Any]) -> tup
     seed = f"{pod['metadata'].get('uid', '')}/{container.get('name', '')}"
     f = _fraction(seed)
     cpu = float(parse_quantity(requests["cpu"])) * f if "cpu" in requests else 0.001 + 0.02 * f
-    mem = float(parse_quantity(requests["memory"])) * (0.5 + f / 2) if "memory" in requests else (8 + 60 * f) * 2**20
+    mem = (
+        float(parse_quantity(requests["memory"])) * (0.5 + f / 2)
+        if "memory" in requests
+        else (8 + 60 * f) * 2**20
+    )
     return cpu, mem
 
 
-def pod_metrics(pod: Mapping[str, Any], now: datetime, usage: UsageFn = simulated_usage) -> dict[str, Any] | None:
+def pod_metrics(
+    pod: Mapping[str, Any], now: datetime, usage: UsageFn = simulated_usage
+) -> dict[str, Any] | None:
     """PodMetrics for a running pod (None otherwise: metrics-server only reports running pods)."""
     if (pod.get("status") or {}).get("phase") != "Running":
         return None
@@ -97,16 +129,25 @@ def pod_metrics(pod: Mapping[str, Any], now: datetime, usage: UsageFn = simulate
     containers = []
     for c in (pod.get("spec") or {}).get("containers") or []:
         cpu, mem = usage(pod, c)
-        containers.append({"name": c["name"], "usage": {"cpu": format_cpu(cpu), "memory": format_memory(mem)}})
+        containers.append(
+            {"name": c["name"], "usage": {"cpu": format_cpu(cpu), "memory": format_memory(mem)}}
+        )
     return {
-        "metadata": {"name": meta["name"], "namespace": meta.get("namespace", ""),
-                     "creationTimestamp": rfc3339(now), "labels": meta.get("labels") or {}},
-        "timestamp": rfc3339(now), "window": "15s", "containers": containers,
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta.get("namespace", ""),
+            "creationTimestamp": rfc3339(now),
+            "labels": meta.get("labels") or {},
+        },
+        "timestamp": rfc3339(now),
+        "window": "15s",
+        "containers": containers,
     }
 
 
-def node_metrics(node: Mapping[str, Any], pods: list[Mapping[str, Any]], now: datetime,
-                 usage: UsageFn = simulated_usage) -> dict[str, Any]:
+def node_metrics(
+    node: Mapping[str, Any], pods: Sequence[Mapping[str, Any]], now: datetime, usage: UsageFn = simulated_usage
+) -> dict[str, Any]:
     """NodeMetrics: the node's pods plus the system's own overhead (kubelet, runtime, OS)."""
     alloc = (node.get("status") or {}).get("allocatable") or {}
     cpu = float(parse_quantity(alloc.get("cpu", "1"))) * 0.04
@@ -120,8 +161,13 @@ def node_metrics(node: Mapping[str, Any], pods: list[Mapping[str, Any]], now: da
             mem += c_mem
     meta = node["metadata"]
     return {
-        "metadata": {"name": meta["name"], "creationTimestamp": rfc3339(now), "labels": meta.get("labels") or {}},
-        "timestamp": rfc3339(now), "window": "20.031s",
+        "metadata": {
+            "name": meta["name"],
+            "creationTimestamp": rfc3339(now),
+            "labels": meta.get("labels") or {},
+        },
+        "timestamp": rfc3339(now),
+        "window": "20.031s",
         "usage": {"cpu": format_cpu(cpu), "memory": format_memory(mem)},
     }
 
@@ -135,9 +181,12 @@ def access_review(body: Any, *, read_only: bool) -> dict[str, Any]:
     attrs = spec.get("resourceAttributes") or spec.get("nonResourceAttributes")
     if not isinstance(attrs, dict):
         raise SandboxApiError(
-            422, "Invalid", 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: '
-            "spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or "
-            "resourceAttributes must be specified")
+            422,
+            "Invalid",
+            'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: '
+            'spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or '
+            "resourceAttributes must be specified",
+        )
     verb = attrs.get("verb", "")
     allowed = not (read_only and verb in WRITE_VERBS)
     status: dict[str, Any] = {"allowed": allowed}
@@ -146,8 +195,13 @@ def access_review(body: Any, *, read_only: bool) -> dict[str, Any]:
     else:
         status["reason"] = "the sandbox is serving a read-only snapshot"
         status["denied"] = True
-    return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-            "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
+    return {
+        "kind": "SelfSubjectAccessReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {"creationTimestamp": None},
+        "spec": spec,
+        "status": status,
+    }
 
 
 def rules_review(body: Any, *, read_only: bool) -> dict[str, Any]:
@@ -155,8 +209,13 @@ def rules_review(body: Any, *, read_only: bool) -> dict[str, Any]:
     verbs = ["get", "list", "watch"] if read_only else ["*"]
     spec = body.get("spec") if isinstance(body, dict) else None
     return {
-        "kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
-        "metadata": {"creationTimestamp": None}, "spec": spec or {},
-        "status": {"resourceRules": [{"verbs": verbs, "apiGroups": ["*"], "resources": ["*"]}],
-                   "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}], "incomplete": False},
+        "kind": "SelfSubjectRulesReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {"creationTimestamp": None},
+        "spec": spec or {},
+        "status": {
+            "resourceRules": [{"verbs": verbs, "apiGroups": ["*"], "resources": ["*"]}],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": False,
+        },
     }

@@ -16,7 +16,7 @@ import orjson
 
 from workbench.errors import SandboxApiError
 from workbench.sandbox import _render
-from workbench.sandbox._http import ClientGone
+from workbench.sandbox._http import ClientGoneError
 from workbench.sandbox._store import Change, Entry
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from workbench.sandbox._server import Handler
 
 BOOKMARK_SECONDS = 10.0
+PRE_TIMEOUT_BOOKMARK = 2.0  # seconds before the deadline
 DEFAULT_TIMEOUT = 1800.0  # the apiserver picks 30-60 min when the client sets none
 
 
@@ -47,9 +48,17 @@ def serve(h: Handler, route: Route, accept: str) -> None:
 
     def send(kind: str, entry: Entry) -> None:
         if table:
-            obj = _render.table(rtype, route.version, [entry.decode()], api.clock.now(), include=include,
-                                custom=custom, meta={"resourceVersion": str(entry.rv)},
-                                api_version=_render.table_api_version(accept), with_columns=first[0])
+            obj = _render.table(
+                rtype,
+                route.version,
+                [entry.decode()],
+                api.clock.now(),
+                include=include,
+                custom=custom,
+                meta={"resourceVersion": str(entry.rv)},
+                api_version=_render.table_api_version(accept),
+                with_columns=first[0],
+            )
             first[0] = False
             body = orjson.dumps(obj)
         else:
@@ -76,8 +85,9 @@ def serve(h: Handler, route: Route, accept: str) -> None:
                 last = int(rv_text)
             except ValueError:
                 error(SandboxApiError(400, "BadRequest", f"invalid resource version: {rv_text!r}"))
+                h.end_stream()  # the apiserver closes the stream after an ERROR event
                 return
-        next_bookmark = time.monotonic() + BOOKMARK_SECONDS
+        next_bookmark = _next_bookmark(time.monotonic(), deadline)
         while not h.sandbox.stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -86,6 +96,7 @@ def serve(h: Handler, route: Route, accept: str) -> None:
                 changes = api.store.wait(last, timeout=min(1.0, remaining))
             except SandboxApiError as err:
                 error(err)
+                h.end_stream()
                 return
             for change in changes:
                 last = change.rv
@@ -95,15 +106,25 @@ def serve(h: Handler, route: Route, accept: str) -> None:
                 if kind:
                     send(kind, change.entry)
             if bookmarks and time.monotonic() >= next_bookmark:
-                mark: dict[str, Any] = {"kind": rtype.kind, "apiVersion": rtype.api_version(route.version),
-                                        "metadata": {"resourceVersion": str(last)}}
+                mark: dict[str, Any] = {
+                    "kind": rtype.kind,
+                    "apiVersion": rtype.api_version(route.version),
+                    "metadata": {"resourceVersion": str(last)},
+                }
                 h.write_chunk(orjson.dumps({"type": "BOOKMARK", "object": mark}) + b"\n")
-                next_bookmark = time.monotonic() + BOOKMARK_SECONDS
+                next_bookmark = _next_bookmark(time.monotonic(), deadline)
             if h.client_closed():
                 return
-    except ClientGone:
+    except ClientGoneError:
         return
     h.end_stream()
+
+
+def _next_bookmark(now: float, deadline: float) -> float:
+    """When the next bookmark is due: periodically, and once ~2 s before the watch times out (as
+    the apiserver's cacheWatcher does, so the client resumes from a fresh version); never after."""
+    due = min(now + BOOKMARK_SECONDS, deadline - PRE_TIMEOUT_BOOKMARK)
+    return due if due >= now else float("inf")
 
 
 def _event_type(change: Change, matches: Any) -> str:

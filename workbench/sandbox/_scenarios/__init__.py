@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,7 +101,7 @@ def _documents(paths: Iterable[Path]) -> Iterator[Document]:
             yield from expand_lists(doc, source=str(path), index=index)
 
 
-def load_scenario(name_or_dir: str | Path, *, now: datetime) -> Scenario:
+def load_scenario(name_or_dir: str | os.PathLike[str], *, now: datetime) -> Scenario:
     """Load a built-in scenario by name, or a scenario directory by path.
 
     Args:
@@ -110,13 +111,13 @@ def load_scenario(name_or_dir: str | Path, *, now: datetime) -> Scenario:
     Raises:
         ScenarioError: an unknown name (the message lists the known ones) or a file that cannot be loaded.
     """
+    known = _scenario_dirs()
     directory = Path(name_or_dir)
-    if not (directory / "scenario.yaml").is_file():
-        known = _scenario_dirs()
-        if str(name_or_dir) not in known:
-            names = ", ".join(known) or "(none)"
-            raise ScenarioError(f"no such scenario; known scenarios: {names}", source=str(name_or_dir))
-        directory = known[str(name_or_dir)]
+    if isinstance(name_or_dir, str) and name_or_dir in known:
+        directory = known[name_or_dir]  # a bare name means the built-in scenario
+    elif not (directory / "scenario.yaml").is_file():
+        names = ", ".join(known) or "(none)"
+        raise ScenarioError(f"no such scenario; known scenarios: {names}", source=str(name_or_dir))
     header = _read_header(directory)
     created = utc(now) - header["age"]
     files = sorted(p for p in directory.glob("*.y*ml") if p.name not in _SPECIAL_FILES)
@@ -133,7 +134,9 @@ def load_scenario(name_or_dir: str | Path, *, now: datetime) -> Scenario:
     return Scenario(header["name"], header["description"], objects, logs, created)
 
 
-def load_manifests(paths: Iterable[str | Path], *, now: datetime, seed: str = "manifests") -> Scenario:
+def load_manifests(
+    paths: Iterable[str | os.PathLike[str]], *, now: datetime, seed: str = "manifests"
+) -> Scenario:
     """Load plain manifest files (kubectl-style YAML or JSON, ``List`` documents included).
 
     Args:
@@ -153,7 +156,7 @@ def load_manifests(paths: Iterable[str | Path], *, now: datetime, seed: str = "m
     return Scenario(name, f"manifests from {', '.join(map(str, files))}", objects, {}, utc(now))
 
 
-def load_snapshot(path: str | Path, *, now: datetime) -> Scenario:
+def load_snapshot(path: str | os.PathLike[str], *, now: datetime) -> Scenario:
     """Load a recorded set of API lists.
 
     Accepts a JSON file (optionally ``.gz``) holding an array of List documents, a directory of such

@@ -59,8 +59,17 @@ _NO_GENERATION = frozenset(
         "HorizontalPodAutoscaler",
         "ResourceQuota",
         "LimitRange",
+        "Lease",
     ]
 )
+# Kinds without a spec whose registry strategy still sets metadata.generation.
+_GENERATION_WITHOUT_SPEC = frozenset(["EndpointSlice"])
+# The order the apiserver writes ObjectMeta fields in (the Go struct's order).
+_METADATA_ORDER = (
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+    "ownerReferences", "finalizers", "managedFields",
+)  # fmt: skip
 _UID_NAMESPACE = uuid.UUID("0c7f3d7e-5b8a-4c64-9a51-3e1f2b7d9a40")
 _REFERENCE_FIELDS = ("kind", "name")
 
@@ -218,7 +227,8 @@ def complete_objects(
         by_key[key] = doc
         meta.setdefault("uid", stable_uid(seed, key[1], key[2], key[3], key[0]))
         meta.setdefault("creationTimestamp", format_time(created))
-        if "spec" in obj and obj["kind"] not in _NO_GENERATION:
+        kind = obj["kind"]
+        if ("spec" in obj and kind not in _NO_GENERATION) or kind in _GENERATION_WITHOUT_SPEC:
             meta.setdefault("generation", 1)
     index = {(k[1], k[2], k[3]): d.obj for k, d in by_key.items()}
     for doc in by_key.values():
@@ -231,7 +241,14 @@ def complete_objects(
         _resolve_references(doc, index)
         if managed and "managedFields" not in doc.obj["metadata"]:
             doc.obj["metadata"]["managedFields"] = default_managed_fields(doc.obj)
+        doc.obj["metadata"] = _ordered_metadata(doc.obj["metadata"])
     return tuple(d.obj for d in by_key.values())
+
+
+def _ordered_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    ordered = {k: meta[k] for k in _METADATA_ORDER if k in meta}
+    ordered.update((k, v) for k, v in meta.items() if k not in ordered)
+    return ordered
 
 
 def _resolve_references(doc: Document, index: dict[tuple[str, str, str], dict[str, Any]]) -> None:

@@ -60,6 +60,6 @@ def load_logs(path: Path, objects: tuple[dict[str, Any], ...], *, now: datetime)
                     f"key {raw_key!r}: {stream!r} must be a list of lines (quote lines with ': ')",
                     source=source,
                 )
-            entry[stream] = tuple(expand_log_line(str(line), now) for line in lines)
+            entry[stream] = tuple(expand_log_line(str(line), now, index=i) for i, line in enumerate(lines))
         logs[(namespace, pod, container)] = entry
     return logs

@@ -64,11 +64,10 @@ def relative_time(text: str, now: datetime) -> datetime | None:
 
 
 def _micro(moment: datetime, salt: str) -> datetime:
-    # A whole-second MicroTime looks machine-made; real ones carry sub-second noise. Stepping back
-    # (never forward) keeps the stamp from landing after `now`.
-    if moment.microsecond:
-        return moment
-    return moment - timedelta(microseconds=zlib.crc32(salt.encode()) % 1_000_000 or 1)
+    # Real MicroTimes carry sub-second noise; derive it from the field's identity so loads repeat,
+    # and step back a second rather than land after `moment` (kubectl prints future times oddly).
+    stamped = moment.replace(microsecond=zlib.crc32(salt.encode()) % 1_000_000)
+    return stamped if stamped <= moment else stamped - timedelta(seconds=1)
 
 
 def resolve_times(value: Any, now: datetime, *, salt: str, key: str = "") -> Any:
@@ -103,11 +102,12 @@ def resolve_times(value: Any, now: datetime, *, salt: str, key: str = "") -> Any
     return value
 
 
-def expand_log_line(line: str, now: datetime) -> str:
+def expand_log_line(line: str, now: datetime, *, index: int = 0) -> str:
     """Expand ``{{time:now-3d}}`` (RFC 3339) and ``{{klog:now-3d}}`` (klog header) in a log line.
 
     klog headers (``I1128 15:44:56.123456``) carry their own date, so kube-proxy style log lines in a
-    scenario name their moment relatively, like every other time.
+    scenario name their moment relatively, like every other time. `index` (the line's position in
+    its stream) orders the microseconds of lines that share a second, as a real log's would be.
     """
 
     def render(match: re.Match[str]) -> str:
@@ -116,6 +116,7 @@ def expand_log_line(line: str, now: datetime) -> str:
         assert moment is not None
         if style == "time":
             return format_time(moment)
-        return _micro(moment, line).strftime("%m%d %H:%M:%S.%f")
+        stamped = moment.replace(microsecond=(41_873 + index * 7_919) % 1_000_000)
+        return min(stamped, utc(now)).strftime("%m%d %H:%M:%S.%f")
 
     return _TEMPLATE.sub(render, line) if "{{" in line else line

@@ -65,8 +65,8 @@ class SyntheticSpec:
         if self.pods > self.nodes * MAX_PODS_PER_NODE:
             need = math.ceil(self.pods / MAX_PODS_PER_NODE)
             raise ConfigError(
-                f"synthetic pods={self.pods} do not fit on {self.nodes} nodes at {MAX_PODS_PER_NODE} pods per "
-                f"node; use nodes={need} or more ({_EXAMPLE})"
+                f"synthetic pods={self.pods} do not fit on {self.nodes} nodes at {MAX_PODS_PER_NODE} "
+                f"pods per node; use nodes={need} or more ({_EXAMPLE})"
             )
 
 
@@ -102,7 +102,8 @@ def synthetic_objects(spec: SyntheticSpec, *, now: datetime) -> Iterator[dict[st
         spec: how many pods and nodes, and the seed.
         now: the moment the cluster is observed; all times are before it.
     """
-    fleet = Fleet(spec.pods, spec.nodes, random.Random(spec.seed), now)
+    # A seeded generator on purpose: the same spec must give the same cluster (this is not a secret).
+    fleet = Fleet(spec.pods, spec.nodes, random.Random(spec.seed), now)  # noqa: S311
     yield from fleet.namespaces()
     yield from fleet.nodes()
     yield from fleet.workloads()

@@ -10,18 +10,17 @@ from typing import Any
 from workbench.sandbox._scenarios._managed import default_managed_fields
 from workbench.sandbox._scenarios._times import format_time, utc
 from workbench.sandbox._synthetic._nodes import NodeInfo, synthetic_nodes, uuid4
-from workbench.sandbox._synthetic._pods import RESOURCE_CLASSES, Archetype, resource_values
+from workbench.sandbox._synthetic._pods import RESOURCE_CLASSES, Archetype, resource_values, runtime_values
 from workbench.sandbox._synthetic._status import VARIANT_PER_MILLE, Variant
-from workbench.sandbox._synthetic._workloads import app_templates
 from workbench.sandbox._synthetic._words import (
     COMPONENTS,
     ENVIRONMENTS,
     REGISTRIES,
     RUNTIMES,
     SAFE_ALPHABET,
-    SIDECARS,
     TEAMS,
 )
+from workbench.sandbox._synthetic._workloads import app_templates
 
 _PODS_PER_NAMESPACE = 300
 _DAY = 86_400
@@ -84,7 +83,7 @@ class Fleet:
         """Each namespace with its default ServiceAccount and kube-root-ca.crt ConfigMap."""
         for name in self.namespace_names:
             created = self.clock.ago(self.rng.randrange(30 * _DAY, self.cluster_age))
-            namespace = {
+            namespace: dict[str, Any] = {
                 "apiVersion": "v1",
                 "kind": "Namespace",
                 "metadata": {
@@ -96,7 +95,7 @@ class Fleet:
                 "spec": {"finalizers": ["kubernetes"]},
                 "status": {"phase": "Active"},
             }
-            account = {
+            account: dict[str, Any] = {
                 "apiVersion": "v1",
                 "kind": "ServiceAccount",
                 "metadata": {
@@ -106,7 +105,7 @@ class Fleet:
                     "creationTimestamp": created,
                 },
             }
-            root_ca = {
+            root_ca: dict[str, Any] = {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": {
@@ -155,7 +154,14 @@ class Fleet:
             with_service = self.rng.random() < 0.7
             if with_service:
                 service_ip += 1
-            yield from _Application(self, namespace, app, replicas, placed, service_ip if with_service else 0)
+            yield from _Application(
+                self,
+                namespace,
+                app,
+                replicas=replicas,
+                first_pod=placed,
+                service_ip=service_ip if with_service else 0,
+            )
             placed += replicas
             remaining -= replicas
 
@@ -183,14 +189,13 @@ class _Application:
     """One Deployment and everything it owns, rendered from its archetype's templates."""
 
     def __init__(
-        self, fleet: Fleet, namespace: str, app: str, replicas: int, first_pod: int, service_ip: int
+        self, fleet: Fleet, namespace: str, app: str, *, replicas: int, first_pod: int, service_ip: int
     ) -> None:
         self.fleet, self.replicas, self.first_pod, self.service_ip = fleet, replicas, first_pod, service_ip
         rng = fleet.rng
         resources = rng.choices(range(len(RESOURCE_CLASSES)), (20, 30, 20, 15, 10, 5))[0]
         runtime = rng.randrange(len(RUNTIMES))
         archetype = Archetype(
-            runtime=runtime,
             sidecars=rng.choice(_SIDECAR_SETS),
             cpu_limit=resources in (2, 3, 5),
             # Teams that spread across zones do it for every service they run.
@@ -236,12 +241,15 @@ class _Application:
             "AVAILABLE": "True" if available else "False",
             "AVAILABLE_AT": clock.ago(rng.randrange(60, rs_age)),
             "AVAILABLE_REASON": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
-            "AVAILABLE_MESSAGE": f"Deployment {'has' if available else 'does not have'} minimum availability.",
-            "CLUSTER_IP": f"172.20.{service_ip // 250}.{service_ip % 250 + 2}",
+            "AVAILABLE_MESSAGE": f"Deployment {'has' if available else 'does not have'} minimum "
+            "availability.",
+            # The service CIDR kubeadm uses (10.96.0.0/16), above kubernetes (.0.1) and kube-dns (.0.10).
+            "CLUSTER_IP": f"10.96.{service_ip // 250 + 1}.{service_ip % 250 + 2}",
             "NODES": fleet.node_count,
         }
         self.values["RS"] = f"{app}-{self.values['HASH']}"
         self.values.update(resource_values(resources))
+        self.values.update(runtime_values(runtime))
         if archetype.sidecars:  # sidecars request less than they may use: never Guaranteed
             self.values["QOS"] = "Burstable"
         for i in range(1, 3):
@@ -323,7 +331,9 @@ class _Application:
             LAST_FINISHED=clock.ago(finished),
             LAST_STARTED=clock.ago(finished + rng.randrange(2, 600)),
         )
-        if variant != "crashloop":
+        if variant == "crashloop":
+            values["READY_AT"] = values["LAST_FINISHED"]
+        else:
             values["STARTED"] = clock.ago(finished - 1)
             values["READY_AT"] = clock.ago(finished - 12)
 
@@ -333,7 +343,11 @@ _PAIRS = [a + b for a in SAFE_ALPHABET for b in SAFE_ALPHABET]
 
 def _suffix(bits: int) -> str:
     """Five characters of the apiserver's name-suffix alphabet, from 30 random bits."""
-    return _PAIRS[(bits & 1023) % 729] + _PAIRS[(bits >> 10 & 1023) % 729] + SAFE_ALPHABET[(bits >> 20 & 1023) % 27]
+    return (
+        _PAIRS[(bits & 1023) % 729]
+        + _PAIRS[(bits >> 10 & 1023) % 729]
+        + SAFE_ALPHABET[(bits >> 20 & 1023) % 27]
+    )
 
 
 def _uuid_from(digits: str) -> str:

@@ -1,7 +1,8 @@
 """The shape of synthetic pods: containers, env, resources, probes and volumes per archetype.
 
-An archetype fixes the pod's shape (runtime, sidecars, resources); everything that differs per
-deployment or per pod (names, uids, node, addresses, times, image tag) is a placeholder.
+An archetype fixes the pod's shape (sidecars, which limits, zone spreading); everything that differs
+per deployment or per pod (names, uids, node, addresses, times, image, runtime settings, resource
+amounts) is a placeholder, so a few dozen archetypes cover every synthetic pod.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.sandbox._synthetic._template import hole
+from workbench.sandbox._synthetic._template import hole, number
 from workbench.sandbox._synthetic._words import RUNTIMES, SIDECARS
 
 # (cpu request, memory request, cpu limit or None, memory limit); the QoS class follows from them.
@@ -27,27 +28,31 @@ RESOURCE_CLASSES = (
 class Archetype:
     """The shape of one family of pods."""
 
-    runtime: int  # index into RUNTIMES
     sidecars: tuple[int, ...]  # indexes into SIDECARS
     cpu_limit: bool  # whether the main container has a CPU limit (values are placeholders)
     spread: bool  # topologySpreadConstraints across zones
 
 
-def _env(runtime: str) -> list[dict[str, Any]]:
-    def field(name: str, path: str) -> dict[str, Any]:
-        return {"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": path}}}
-
-    env: list[dict[str, Any]] = [
+def _env() -> list[dict[str, Any]]:
+    return [
         {"name": "APP_ENV", "value": hole("ENV")},
-        field("POD_NAME", "metadata.name"),
+        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+        {"name": hole("RUNTIME_ENV"), "value": hole("RUNTIME_VALUE")},
     ]
-    if runtime == "java":
-        env.append({"name": "JAVA_TOOL_OPTIONS", "value": "-XX:MaxRAMPercentage=75.0"})
-    return env
+
+
+def runtime_values(index: int) -> dict[str, object]:
+    """Placeholder values for runtime `index`: its port and tuning variable."""
+    _, port, variable, value = RUNTIMES[index]
+    return {"PORT": port, "PORT_TEXT": str(port), "RUNTIME_ENV": variable, "RUNTIME_VALUE": value}
 
 
 def _resources(cpu_limit: bool) -> dict[str, Any]:
-    limits = {"cpu": hole("CPU_LIMIT"), "memory": hole("MEMORY_LIMIT")} if cpu_limit else {"memory": hole("MEMORY_LIMIT")}
+    limits = (
+        {"cpu": hole("CPU_LIMIT"), "memory": hole("MEMORY_LIMIT")}
+        if cpu_limit
+        else {"memory": hole("MEMORY_LIMIT")}
+    )
     return {"requests": {"cpu": hole("CPU_REQUEST"), "memory": hole("MEMORY_REQUEST")}, "limits": limits}
 
 
@@ -75,23 +80,21 @@ def _probe(path: str, port: str, *, initial: int, failure: int) -> dict[str, Any
 
 
 def _main_container(archetype: Archetype) -> dict[str, Any]:
-    runtime, port = RUNTIMES[archetype.runtime]
     return {
         "name": hole("COMPONENT"),
         "image": f"{hole('REGISTRY')}/{hole('TEAM')}/{hole('APP')}:{hole('VERSION')}",
         "imagePullPolicy": "IfNotPresent",
         "ports": [
-            {"name": "http", "containerPort": port, "protocol": "TCP"},
+            {"name": "http", "containerPort": number("PORT"), "protocol": "TCP"},
         ],
-        "env": _env(runtime),
+        "env": _env(),
         "resources": _resources(archetype.cpu_limit),
         "livenessProbe": _probe("/healthz", "http", initial=15, failure=3),
         "readinessProbe": _probe("/readyz", "http", initial=5, failure=3),
         "volumeMounts": [
             {"name": "config", "readOnly": True, "mountPath": "/etc/app"},
-            {"name": "tmp", "mountPath": "/tmp"},
         ],
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
+        "securityContext": {"allowPrivilegeEscalation": False},
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "File",
     }
@@ -105,7 +108,6 @@ def _sidecar(index: int) -> dict[str, Any]:
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": f"{name[:10]}-admin", "containerPort": port, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "FallbackToLogsOnError",
     }
@@ -117,7 +119,6 @@ def pod_template_spec(archetype: Archetype) -> dict[str, Any]:
         "containers": [_main_container(archetype)] + [_sidecar(i) for i in archetype.sidecars],
         "volumes": [
             {"name": "config", "configMap": {"name": f"{hole('APP')}-config", "defaultMode": 420}},
-            {"name": "tmp", "emptyDir": {}},
         ],
         "restartPolicy": "Always",
         "terminationGracePeriodSeconds": 30,
@@ -142,7 +143,6 @@ def pod_labels() -> dict[str, str]:
     """The labels of the pod template (a pod adds pod-template-hash)."""
     return {
         "app.kubernetes.io/name": hole("APP"),
-        "app.kubernetes.io/version": hole("VERSION"),
     }
 
 
@@ -151,6 +151,6 @@ def pod_annotations(archetype: Archetype) -> dict[str, str]:
     annotations = {"checksum/config": hole("CHECKSUM")}
     if archetype.sidecars:
         annotations["kubectl.kubernetes.io/default-container"] = hole("COMPONENT")
-    annotations["prometheus.io/port"] = str(RUNTIMES[archetype.runtime][1])
+    annotations["prometheus.io/port"] = hole("PORT_TEXT")
     annotations["prometheus.io/scrape"] = "true"
     return annotations

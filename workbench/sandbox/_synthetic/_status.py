@@ -31,7 +31,7 @@ _TOLERATIONS = [
         "tolerationSeconds": 300,
     },
 ]
-_TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+_SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 def _condition(kind: str, status: str, at: str, reason: str = "", message: str = "") -> dict[str, Any]:
@@ -49,10 +49,11 @@ def _condition(kind: str, status: str, at: str, reason: str = "", message: str =
 
 def _container_status(container: dict[str, Any], index: int, variant: Variant, main: bool) -> dict[str, Any]:
     image = container["image"]
+    digest = hole("DIGEST") if main else hole(f"SIDECAR_DIGEST{index}")
     status: dict[str, Any] = {
         "containerID": f"containerd://{hole(f'CID{index}')}",
         "image": image,
-        "imageID": f"{image.rsplit(':', 1)[0]}@sha256:{hole('DIGEST') if main else hole(f'SIDECAR_DIGEST{index}')}",
+        "imageID": f"{image.rsplit(':', 1)[0]}@sha256:{digest}",
         "lastState": {},
         "name": container["name"],
         "ready": True,
@@ -121,7 +122,9 @@ def build_pod(
         }
     )
     for container in spec["containers"]:
-        container["volumeMounts"].append({"name": token, "readOnly": True, "mountPath": _TOKEN_MOUNT})
+        container.setdefault("volumeMounts", []).append(
+            {"name": token, "readOnly": True, "mountPath": _SERVICE_ACCOUNT_MOUNT}
+        )
     spec.update(
         enableServiceLinks=True,
         preemptionPolicy="PreemptLowerPriority",
@@ -165,7 +168,8 @@ def build_pod(
                 hole("CREATED"),
                 "Unschedulable",
                 f"0/{hole('NODES')} nodes are available: {hole('NODES')} Insufficient memory. preemption: "
-                f"0/{hole('NODES')} nodes are available: {hole('NODES')} No preemption victims found for incoming pod.",
+                f"0/{hole('NODES')} nodes are available: {hole('NODES')} No preemption victims found for "
+                "incoming pod.",
             )
         ]
     else:

@@ -17,7 +17,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 _HOLE = re.compile(r"@@(#?)(\w+)@@")
+_QUOTED_NUMBER = re.compile(r'"@@#(\w+)@@"')
 
 
 def hole(name: str) -> str:
@@ -52,6 +55,10 @@ class Template:
         """Python source building `value`, and whether it has a placeholder (else it is shared)."""
         if isinstance(value, str):
             return self._string(value, names)
+        if isinstance(value, (dict, list)) and b"@@" not in orjson.dumps(value):
+            # Most of a pod (probes, env, managedFields) has no placeholder: one scan in C decides it.
+            self._constants.append(value)
+            return f"C[{len(self._constants) - 1}]", False
         if isinstance(value, dict):
             parts = [(self._expression(k, names), self._expression(v, names)) for k, v in value.items()]
             source = "{" + ", ".join(f"{k}: {v}" for (k, _), (v, _) in parts) + "}"
@@ -76,6 +83,9 @@ class Template:
             numeric, name = whole.groups()
             names.add(name)
             return (f"v[{name!r}]" if numeric else f"str(v[{name!r}])"), True
+        # A number inside JSON embedded in a string (a managedFields key such as
+        # k:{"containerPort":8080,...}) was encoded quoted; it is written bare.
+        value = _QUOTED_NUMBER.sub(r"@@#\1@@", value)
         pieces, arguments, position = [], [], 0
         for match in _HOLE.finditer(value):
             names.add(match.group(2))

@@ -138,16 +138,12 @@ def _replicaset(
     spec: dict[str, Any], labels: dict[str, str], annotations: dict[str, str], *, current: bool
 ) -> Template:
     prefix = "" if current else "OLD_"
-    template_labels = {
-        **labels,
-        "app.kubernetes.io/version": hole(f"{prefix}VERSION"),
-        "pod-template-hash": hole(f"{prefix}HASH"),
-    }
+    template_labels = {**labels, "pod-template-hash": hole(f"{prefix}HASH")}
     template_annotations = {**annotations, "checksum/config": hole(f"{prefix}CHECKSUM")}
     template_spec = copy.deepcopy(spec)
     image = template_spec["containers"][0]["image"]
     template_spec["containers"][0]["image"] = image.replace(hole("VERSION"), hole(f"{prefix}VERSION"))
-    replicaset = {
+    replicaset: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
         "metadata": {
@@ -242,7 +238,8 @@ def _config_map() -> Template:
         "data": {
             "db-host": f"{hole('TEAM')}-db.{hole('NS')}.svc.cluster.local",
             "redis-url": f"redis://{hole('TEAM')}-redis.{hole('NS')}.svc.cluster.local:6379/0",
-            "app.yaml": "server:\n  port: 8080\n  shutdownGracePeriod: 20s\nmetrics:\n  enabled: true\n  port: 9090\n",
+            "app.yaml": "server:\n  port: 8080\n  shutdownGracePeriod: 20s\n"
+            "metrics:\n  enabled: true\n  port: 9090\n",
         },
     }
     return _owned(config_map, "helm")
