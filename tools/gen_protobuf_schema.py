@@ -127,7 +127,9 @@ def file_descriptors(data: bytes) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for match in re.finditer(re.escape(_GZIP_HEADER), data):
         try:
-            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[match.start() : match.start() + (1 << 21)])
+            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(
+                data[match.start() : match.start() + (1 << 21)]
+            )
         except zlib.error:
             continue
         first = next(_fields(raw), None) if raw[:1] == b"\n" else None
@@ -151,7 +153,9 @@ def proto_messages(descriptors: dict[str, bytes]) -> dict[str, ProtoMessage]:
     return messages
 
 
-def _walk_message(raw: bytes, prefix: str, go_package: str, *, nested: bool, out: dict[str, ProtoMessage]) -> None:
+def _walk_message(
+    raw: bytes, prefix: str, go_package: str, *, nested: bool, out: dict[str, ProtoMessage]
+) -> None:
     parts = list(_fields(raw))
     name = next(bytes(v).decode() for n, v in parts if n == 1 and isinstance(v, bytes))
     full = f"{prefix}.{name}"
@@ -160,20 +164,19 @@ def _walk_message(raw: bytes, prefix: str, go_package: str, *, nested: bool, out
     for number, value in parts:
         if number == 2 and isinstance(value, bytes):
             desc = dict(_fields(value))
-            kind = desc.get(5)
-            if kind not in _SCALARS:
-                raise SchemaError(f"{full}: unsupported protobuf field type {kind}")
-            type_name = desc.get(6, b"")
-            assert isinstance(type_name, bytes)
-            message.fields.append(
-                ProtoField(
-                    name=bytes(desc[1]).decode(),  # type: ignore[arg-type]  # field 1 is length-delimited
-                    number=int(desc[3]),  # type: ignore[arg-type]  # field 3 is a varint
-                    repeated=desc.get(4) == 3,
-                    type=_SCALARS[int(kind)],  # type: ignore[arg-type]  # checked just above
-                    type_name=type_name.decode().lstrip("."),
-                )
+            field_name, field_number, kind, type_name = (
+                desc.get(1),
+                desc.get(3),
+                desc.get(5),
+                desc.get(6, b""),
             )
+            if not (isinstance(field_name, bytes) and isinstance(field_number, int)):
+                raise SchemaError(f"{full}: a field descriptor without a name or number")
+            if not isinstance(kind, int) or kind not in _SCALARS or not isinstance(type_name, bytes):
+                raise SchemaError(f"{full}.{field_name.decode()}: unsupported protobuf field type {kind!r}")
+            repeated = desc.get(4) == 3
+            kind_name, ref = _SCALARS[kind], type_name.decode().lstrip(".")
+            message.fields.append(ProtoField(field_name.decode(), field_number, repeated, kind_name, ref))
         elif number == 3 and isinstance(value, bytes):
             _walk_message(value, full, go_package, nested=True, out=out)
     out[full] = message
@@ -336,8 +339,15 @@ def build_schema(data: bytes, version: dict[str, str]) -> str:
         if go is not None and go.kind == _GO_SLICE:
             lists.append(name)  # a named slice (ExtraValue, Verbs): JSON is the list itself
             go = None
-        lines.append(f"  {json.dumps(name)}: {json.dumps(_rows(name, message, go, messages), separators=(',', ':'))}")
-    head = {"source": version, "generator": "tools/gen_protobuf_schema.py", "packages": packages, "lists": lists}
+        lines.append(
+            f"  {json.dumps(name)}: {json.dumps(_rows(name, message, go, messages), separators=(',', ':'))}"
+        )
+    head = {
+        "source": version,
+        "generator": "tools/gen_protobuf_schema.py",
+        "packages": packages,
+        "lists": lists,
+    }
     body = json.dumps(head, indent=1, sort_keys=True)[:-2]
     return body + ',\n "messages": {\n' + ",\n".join(lines) + "\n }\n}\n"
 
@@ -345,7 +355,11 @@ def build_schema(data: bytes, version: dict[str, str]) -> str:
 def kubectl_version(binary: Path) -> dict[str, str]:
     """The client version facts the schema records (``kubectl version --client -o json``)."""
     result = subprocess.run(  # noqa: S603  # a fixed argument list for the binary the user named
-        [str(binary), "version", "--client", "-o", "json"], capture_output=True, text=True, check=False, timeout=60
+        [str(binary), "version", "--client", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     if result.returncode != 0:
         raise SchemaError(f"{binary} version --client failed: {result.stderr.strip()}")

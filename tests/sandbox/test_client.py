@@ -78,7 +78,11 @@ KINDS: list[tuple[str, str, bool, dict[str, Any]]] = [
         "CoreV1Api",
         "event",
         True,
-        {"involvedObject": {"kind": "Pod", "name": "p", "namespace": NS}, "reason": "Tested", "type": "Normal"},
+        {
+            "involvedObject": {"kind": "Pod", "name": "p", "namespace": NS},
+            "reason": "Tested",
+            "type": "Normal",
+        },
     ),
     (
         "EventsV1Api",
@@ -132,7 +136,10 @@ KINDS: list[tuple[str, str, bool, dict[str, Any]]] = [
                 "metrics": [
                     {
                         "type": "Resource",
-                        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}},
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 60},
+                        },
                     }
                 ],
             }
@@ -192,7 +199,9 @@ CRD = {
                 "name": "v1",
                 "served": True,
                 "storage": True,
-                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+                "schema": {
+                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                },
                 "subresources": {"status": {}},
             }
         ],
@@ -290,10 +299,18 @@ def test_every_kind_through_the_typed_api(
 def test_a_crd_and_its_custom_resources(sb: Sandbox, api: client.ApiClient) -> None:
     ext = client.ApiextensionsV1Api(api)
     crd = ext.create_custom_resource_definition(CRD)
-    assert {c.type: c.status for c in crd.status.conditions} == {"NamesAccepted": "True", "Established": "True"}
+    assert {c.type: c.status for c in crd.status.conditions} == {
+        "NamesAccepted": "True",
+        "Established": "True",
+    }
     custom = client.CustomObjectsApi(api)
     group: tuple[str, str] = ("example.com", "v1")
-    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3}}
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w1"},
+        "spec": {"size": 3},
+    }
     created = custom.create_namespaced_custom_object(*group, NS, "widgets", widget)
     assert created["metadata"]["generation"] == 1
     assert custom.get_namespaced_custom_object(*group, NS, "widgets", "w1")["spec"] == {"size": 3}
@@ -311,7 +328,11 @@ def test_a_crd_and_its_custom_resources(sb: Sandbox, api: client.ApiClient) -> N
     status = custom.patch_namespaced_custom_object_status(
         *group, NS, "widgets", "w1", {"status": {"ready": True}, "spec": {"size": 99}}
     )
-    assert (status["status"], status["spec"], status["metadata"]["generation"]) == ({"ready": True}, {"size": 5}, 2)
+    assert (status["status"], status["spec"], status["metadata"]["generation"]) == (
+        {"ready": True},
+        {"size": 5},
+        2,
+    )
 
     gone = custom.delete_namespaced_custom_object(*group, NS, "widgets", "w1")
     assert (gone["status"], gone["details"]["name"]) == ("Success", "w1")
@@ -423,7 +444,9 @@ def test_watch_from_an_expired_version_raises_410(api: client.ApiClient) -> None
 # -- logs -------------------------------------------------------------------------------------------------
 def test_pod_logs_tail_timestamps_and_previous(sb: Sandbox, api: client.ApiClient) -> None:
     v1 = core(api)
-    proxy = next(p for p in v1.list_namespaced_pod("kube-system").items if p.metadata.name.startswith("kube-proxy"))
+    proxy = next(
+        p for p in v1.list_namespaced_pod("kube-system").items if p.metadata.name.startswith("kube-proxy")
+    )
     name = proxy.metadata.name
     full = v1.read_namespaced_pod_log(name, "kube-system")
     lines = full.splitlines()
@@ -444,17 +467,33 @@ def test_pod_logs_tail_timestamps_and_previous(sb: Sandbox, api: client.ApiClien
     # A container that restarted: its previous run's lines are served with previous=True.
     restarted = v1.read_namespaced_pod(name, "kube-system")
     cs = restarted.status.container_statuses[0]
-    last = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": "2026-01-01T00:00:00Z",
-                           "finishedAt": "2026-01-01T00:01:00Z"}}
+    last = {
+        "terminated": {
+            "exitCode": 1,
+            "reason": "Error",
+            "startedAt": "2026-01-01T00:00:00Z",
+            "finishedAt": "2026-01-01T00:01:00Z",
+        }
+    }
     v1.patch_namespaced_pod_status(
         name,
         "kube-system",
-        {"status": {"containerStatuses": [{**api.sanitize_for_serialization(cs), "lastState": last,
-                                           "restartCount": 1}]}},
+        {
+            "status": {
+                "containerStatuses": [
+                    {**api.sanitize_for_serialization(cs), "lastState": last, "restartCount": 1}
+                ]
+            }
+        },
     )
     now = sb.clock.now()
-    sb.logs.seed(("kube-system", name, "kube-proxy"), current=["up again"], previous=["boom", "exit 1"],
-                 current_start=now, previous_start=now)
+    sb.logs.seed(
+        ("kube-system", name, "kube-proxy"),
+        current=["up again"],
+        previous=["boom", "exit 1"],
+        current_start=now,
+        previous_start=now,
+    )
     assert v1.read_namespaced_pod_log(name, "kube-system", previous=True) == "boom\nexit 1\n"
     assert v1.read_namespaced_pod_log(name, "kube-system", previous=True, tail_lines=1) == "exit 1\n"
     assert v1.read_namespaced_pod_log(name, "kube-system") == "up again\n"
@@ -476,7 +515,10 @@ def recording(api: client.ApiClient) -> list[tuple[str, str, str]]:
 
 
 def make_deployment(api: client.ApiClient, name: str, replicas: int = 1) -> Any:
-    body = {"metadata": {"name": name}, "spec": {"replicas": replicas, "selector": SELECTOR, "template": TEMPLATE}}
+    body = {
+        "metadata": {"name": name},
+        "spec": {"replicas": replicas, "selector": SELECTOR, "template": TEMPLATE},
+    }
     return apps(api).create_namespaced_deployment(NS, body)
 
 
@@ -509,12 +551,16 @@ def test_status_subresource_and_generation(api: client.ApiClient) -> None:
     created = make_deployment(api, "gen")
     assert created.metadata.generation == 1
     after_status = a.patch_namespaced_deployment_status(
-        "gen", NS, {"status": {"replicas": 1, "readyReplicas": 1, "observedGeneration": 1}, "spec": {"replicas": 7}}
+        "gen",
+        NS,
+        {"status": {"replicas": 1, "readyReplicas": 1, "observedGeneration": 1}, "spec": {"replicas": 7}},
     )
     assert (after_status.status.ready_replicas, after_status.status.observed_generation) == (1, 1)
     assert after_status.spec.replicas == 1  # the status subresource ignores spec
     assert after_status.metadata.generation == 1  # and a status change does not bump generation
-    after_spec = a.patch_namespaced_deployment("gen", NS, {"spec": {"replicas": 2}, "status": {"readyReplicas": 9}})
+    after_spec = a.patch_namespaced_deployment(
+        "gen", NS, {"spec": {"replicas": 2}, "status": {"readyReplicas": 9}}
+    )
     assert after_spec.spec.replicas == 2
     assert after_spec.metadata.generation == 2  # a spec change does
     assert after_spec.status.ready_replicas == 1  # the main resource ignores status
@@ -544,7 +590,6 @@ def test_dry_run_changes_nothing(sb: Sandbox, api: client.ApiClient) -> None:
     with pytest.raises(ApiException) as err:
         v1.create_namespaced_config_map(NS, {"metadata": {"name": "x"}}, dry_run="Some")
     assert err.value.status == 400
-
 
 
 # -- deletion propagation ----------------------------------------------------------------------------------
@@ -695,7 +740,11 @@ def test_dynamic_client_discovers_and_lists(api: client.ApiClient, tmp_path: Pat
     coredns = deployments.get(name="coredns", namespace="kube-system")
     assert coredns.spec.replicas == 2
     nodes = dyn.resources.get(api_version="v1", kind="Node").get()
-    assert sorted(n.metadata.name for n in nodes.items) == ["kind-control-plane", "kind-worker", "kind-worker2"]
+    assert sorted(n.metadata.name for n in nodes.items) == [
+        "kind-control-plane",
+        "kind-worker",
+        "kind-worker2",
+    ]
     hpa = dyn.resources.get(api_version="autoscaling/v2", kind="HorizontalPodAutoscaler")
     assert hpa.get(namespace=NS).items == []
     kinds = {r.kind for r in dyn.resources.search(group="apps")}

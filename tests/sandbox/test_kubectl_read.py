@@ -524,11 +524,26 @@ def test_version_reports_a_1_32_server(kubectl) -> None:
     assert (server["major"], server["minor"], server["platform"]) == ("1", "32", "linux/amd64")
 
 
+NO_CONTAINERS = (
+    "the sandbox has no containers to attach to: exec, attach, port-forward, cp and debug are not available."
+)
+
+
 def test_exec_fails_with_the_sandbox_explanation(kubectl) -> None:
     result = kubectl("exec", COREDNS, "-n", "kube-system", "--", "ls", check=False)
     assert result.returncode == 1
-    assert result.stderr.strip().startswith(
-        "Error from server (BadRequest): the sandbox has no containers to attach to: exec, attach, "
-        "port-forward and cp are not available."
-    )
+    assert result.stderr.strip().startswith(f"Error from server (BadRequest): {NO_CONTAINERS}")
     assert f"kubectl logs {COREDNS}" in result.stderr
+    forward = kubectl("port-forward", f"pod/{COREDNS}", "-n", "kube-system", "8053:53", check=False)
+    assert forward.returncode == 1
+    assert forward.stderr.strip().startswith(f"error: error upgrading connection: {NO_CONTAINERS}")
+
+
+def test_debug_is_refused_before_an_ephemeral_container_is_stored(kubectl) -> None:
+    result = kubectl(
+        "debug", COREDNS, "-n", "kube-system", "--image=busybox", "--profile=general", check=False
+    )
+    assert result.returncode == 1
+    assert f"Error from server (BadRequest): {NO_CONTAINERS}" in result.stderr
+    pod = json.loads(kubectl("get", "pod", COREDNS, "-n", "kube-system", "-o", "json").stdout)
+    assert "ephemeralContainers" not in pod["spec"]

@@ -132,6 +132,18 @@ def test_apply_creates_then_leaves_unchanged_then_configures(kubectl: Kubectl) -
     assert (live["spec"]["replicas"], live["metadata"]["generation"]) == (3, 2)
     applied = json.loads(live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
     assert applied["spec"]["replicas"] == 3
+    # Three-way merge: a field dropped from the manifest (and present in last-applied) is removed.
+    labelled = changed.replace(
+        "labels: {app: web}\nspec:\n  replicas", "labels: {app: web, extra: 'yes'}\nspec:\n  replicas"
+    )
+    assert labelled != changed
+    kubectl("apply", "-f", "-", stdin=labelled)
+    assert (
+        jsonpath(kubectl, "deploy", "web", "-n", "apply-ns", path="{.metadata.labels}")
+        == '{"app":"web","extra":"yes"}'
+    )
+    kubectl("apply", "-f", "-", stdin=changed)
+    assert jsonpath(kubectl, "deploy", "web", "-n", "apply-ns", path="{.metadata.labels}") == '{"app":"web"}'
     # No controller: a real cluster would go on to show 3/3 READY; here the status is not filled in.
     row = kubectl("get", "deploy", "web", "-n", "apply-ns").stdout.splitlines()[1].split()
     assert row[:4] == ["web", "0/3", "0", "0"]
@@ -324,18 +336,19 @@ def test_rollout_status_of_an_untouched_deployment_succeeds_at_once(kubectl: Kub
 
 
 def test_rollout_undo_puts_back_the_previous_template(own: Kubectl) -> None:
+    undo = ("rollout", "undo", "deploy/coredns", "-n", "kube-system")
     template = "{.spec.template.metadata.annotations}"
-    assert "restartedAt" in jsonpath(own, "deploy", "coredns", "-n", "kube-system", path=template)
-    undo = own("rollout", "undo", "deploy/coredns", "-n", "kube-system")
-    assert undo.stdout.strip() == "deployment.apps/coredns rolled back"
+    assert own(*undo, "--to-revision=2").stdout.strip() == (
+        "deployment.apps/coredns skipped rollback (current template already matches revision 2)"
+    )
+    assert own(*undo).stdout.strip() == "deployment.apps/coredns rolled back"
     live = json.loads(own("get", "deploy", "coredns", "-n", "kube-system", "-o", "json").stdout)
-    assert "annotations" not in live["spec"]["template"]["metadata"]  # revision 1 had none
+    assert "annotations" not in live["spec"]["template"]["metadata"]  # revision 1 had no restartedAt
     assert "pod-template-hash" not in live["spec"]["template"]["metadata"]["labels"]
     assert live["metadata"]["generation"] == 3
-    back = own("rollout", "undo", "deploy/coredns", "-n", "kube-system", "--to-revision=2")
-    assert back.stdout.strip() == "deployment.apps/coredns rolled back"
+    assert own(*undo, "--to-revision=2").stdout.strip() == "deployment.apps/coredns rolled back"
     assert "restartedAt" in jsonpath(own, "deploy", "coredns", "-n", "kube-system", path=template)
-    missing = own("rollout", "undo", "deploy/coredns", "-n", "kube-system", "--to-revision=7", check=False)
+    missing = own(*undo, "--to-revision=7", check=False)
     assert missing.stderr.strip() == "error: unable to find specified revision 7 in history"
 
 
@@ -374,6 +387,23 @@ def test_delete_deployment_collects_its_replica_sets_and_pods(own: Kubectl) -> N
         "No resources found in kube-system namespace.",
     )
     assert "kube-proxy" in own("get", "pods", "-n", "kube-system", "-o", "name").stdout  # others stay
+
+
+def test_drain_cordons_and_evicts_all_but_daemon_set_pods(own: Kubectl) -> None:
+    drained = own("drain", "kind-worker", "--ignore-daemonsets", "--timeout=20s")
+    assert drained.stdout.splitlines() == [
+        "node/kind-worker cordoned",
+        "evicting pod kube-system/coredns-6f6b679f8f-4qv8n",
+        "pod/coredns-6f6b679f8f-4qv8n evicted",
+        "node/kind-worker drained",
+    ]
+    assert drained.stderr.strip() == (
+        "Warning: ignoring DaemonSet-managed Pods: kube-system/kindnet-zkhxr, kube-system/kube-proxy-t5qh9"
+    )
+    left = own("get", "pods", "-A", "--field-selector", "spec.nodeName=kind-worker", "-o", "name").stdout
+    assert left.split() == ["pod/kindnet-zkhxr", "pod/kube-proxy-t5qh9"]
+    # No ReplicaSet controller: a real cluster would start a replacement CoreDNS pod elsewhere.
+    assert own("get", "node", "kind-worker").stdout.splitlines()[1].split()[1] == "Ready,SchedulingDisabled"
 
 
 def test_delete_namespace_with_its_contents(kubectl: Kubectl) -> None:

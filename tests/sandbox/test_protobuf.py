@@ -86,7 +86,12 @@ def test_a_pointer_set_to_zero_is_sent_and_a_required_zero_is_filled_in() -> Non
     assert deployment["spec"]["replicas"] == 0
     # PriorityClass.value has no omitempty: JSON always carries it, even when the body leaves it out.
     priority = decode_request(body("scheduling.k8s.io/v1", "PriorityClass", meta("low")))
-    assert priority == {"kind": "PriorityClass", "apiVersion": "scheduling.k8s.io/v1", "metadata": {"name": "low"}, "value": 0}
+    assert priority == {
+        "kind": "PriorityClass",
+        "apiVersion": "scheduling.k8s.io/v1",
+        "metadata": {"name": "low"},
+        "value": 0,
+    }
 
 
 def test_negative_numbers_and_packed_and_unpacked_repeated_scalars() -> None:
@@ -102,18 +107,21 @@ def test_negative_numbers_and_packed_and_unpacked_repeated_scalars() -> None:
 def test_inlined_structs_merge_into_their_parent() -> None:
     volume = ld(1, "cfg") + ld(2, ld(19, ld(1, ld(1, "settings")) + vint(3, 0o644)))
     pod = decode_request(body("v1", "Pod", meta("p") + ld(2, ld(1, volume))))
-    assert pod["spec"]["volumes"] == [{"name": "cfg", "configMap": {"name": "settings", "defaultMode": 0o644}}]
+    assert pod["spec"]["volumes"] == [
+        {"name": "cfg", "configMap": {"name": "settings", "defaultMode": 0o644}}
+    ]
 
 
 def test_maps_bytes_and_strings() -> None:
     secret = meta("creds") + ld(2, ld(1, "password") + ld(2, b"\x00\xffs3cr3t")) + ld(2, ld(1, "empty"))
-    secret += ld(3, "Opaque") + ld(4, ld(1, "note") + ld(2, b"caf\xe9"))
+    secret += ld(3, "Opaque") + ld(4, ld(1, "note") + ld(2, b"caf\xe9")) + ld(4, ld(1, "blank"))
     assert decode_request(body("v1", "Secret", secret)) == {
         "kind": "Secret",
         "apiVersion": "v1",
         "metadata": {"name": "creds"},
         "data": {"password": base64.b64encode(b"\x00\xffs3cr3t").decode(), "empty": ""},
-        "stringData": {"note": "caf\ufffd"},  # invalid UTF-8 reads as Go's JSON encoder writes it
+        # invalid UTF-8 reads as Go's JSON encoder writes it; a missing map value is its zero
+        "stringData": {"note": "caf\ufffd", "blank": ""},
         "type": "Opaque",
     }
 
@@ -134,7 +142,9 @@ def test_time_microtime_and_zero_times() -> None:
     }  # an empty Time (deletionTimestamp here) is Go's zero time: JSON null, left out
     epoch = decode_request(body("v1", "ConfigMap", meta("x", ld(8, vint(1, 0) + vint(2, 0)))))
     assert epoch["metadata"]["creationTimestamp"] == "1970-01-01T00:00:00Z"
-    event = decode_request(body("events.k8s.io/v1", "Event", meta("e") + ld(2, vint(1, moment) + vint(2, 123456789))))
+    event = decode_request(
+        body("events.k8s.io/v1", "Event", meta("e") + ld(2, vint(1, moment) + vint(2, 123456789)))
+    )
     assert event["eventTime"] == "2026-11-28T15:44:56.123456Z"
 
 
@@ -159,8 +169,12 @@ def test_durations_read_as_go_prints_them(nanoseconds: int, text: str) -> None:
 
 
 def test_quantities_and_int_or_strings() -> None:
-    container = ld(1, "app") + ld(8, ld(1, ld(1, "cpu") + ld(2, ld(1, "500m"))) + ld(1, ld(1, "memory") + ld(2, b"")))
-    ports = ld(1, ld(1, "http") + vint(3, 80) + ld(4, vint(1, 1) + ld(3, "web"))) + ld(1, vint(3, 81) + ld(4, vint(2, 8081)))
+    container = ld(1, "app") + ld(
+        8, ld(1, ld(1, "cpu") + ld(2, ld(1, "500m"))) + ld(1, ld(1, "memory") + ld(2, b""))
+    )
+    ports = ld(1, ld(1, "http") + vint(3, 80) + ld(4, vint(1, 1) + ld(3, "web"))) + ld(
+        1, vint(3, 81) + ld(4, vint(2, 8081))
+    )
     pod = decode_request(body("v1", "Pod", meta("p") + ld(2, ld(2, container))))
     assert pod["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "500m", "memory": "0"}}
     service = decode_request(body("v1", "Service", meta("s") + ld(2, ports + ld(3, vint(3, 82)))))
@@ -169,13 +183,17 @@ def test_quantities_and_int_or_strings() -> None:
         {"port": 81, "targetPort": 8081},
     ]
     # targetPort is a struct, so Go's JSON has it even when unset; the server then defaults it to port.
-    pdb = decode_request(body("policy/v1", "PodDisruptionBudget", meta("b") + ld(2, ld(1, vint(1, 0) + vint(2, 1)))))
+    pdb = decode_request(
+        body("policy/v1", "PodDisruptionBudget", meta("b") + ld(2, ld(1, vint(1, 0) + vint(2, 1))))
+    )
     assert pdb["spec"] == {"minAvailable": 1}
 
 
 def test_raw_extensions_managed_fields_and_string_lists() -> None:
     embedded = body("v1", "ConfigMap", meta("inner"))
-    revision = decode_request(body("apps/v1", "ControllerRevision", meta("r") + ld(2, ld(1, b'{"spec":{"a":1}}')) + vint(3, 2)))
+    revision = decode_request(
+        body("apps/v1", "ControllerRevision", meta("r") + ld(2, ld(1, b'{"spec":{"a":1}}')) + vint(3, 2))
+    )
     assert revision["data"] == {"spec": {"a": 1}}
     assert revision["revision"] == 2
     nested = decode_request(body("apps/v1", "ControllerRevision", meta("r") + ld(2, ld(1, embedded))))
@@ -183,10 +201,19 @@ def test_raw_extensions_managed_fields_and_string_lists() -> None:
     entry = ld(1, "kubectl") + ld(2, "Update") + ld(6, "FieldsV1") + ld(7, ld(1, b'{"f:data":{".":{}}}'))
     config = decode_request(body("v1", "ConfigMap", meta("c", ld(17, entry))))
     assert config["metadata"]["managedFields"] == [
-        {"manager": "kubectl", "operation": "Update", "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {".": {}}}}
+        {
+            "manager": "kubectl",
+            "operation": "Update",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:data": {".": {}}},
+        }
     ]
     extra = ld(1, "scopes") + ld(2, ld(1, "a") + ld(1, "b"))
-    review = decode_request(body("authorization.k8s.io/v1", "SubjectAccessReview", meta("r") + ld(2, ld(3, "jane") + ld(5, extra))))
+    review = decode_request(
+        body(
+            "authorization.k8s.io/v1", "SubjectAccessReview", meta("r") + ld(2, ld(3, "jane") + ld(5, extra))
+        )
+    )
     assert review["spec"] == {"user": "jane", "extra": {"scopes": ["a", "b"]}}
     assert review["status"] == {"allowed": False}
 
@@ -210,7 +237,10 @@ def test_delete_options_under_any_group_version_and_inside_an_eviction() -> None
     ("data", "cause"),
     [
         (b"", "empty data (<empty>)"),
-        (b'{"kind":"ConfigMap"}', "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"),
+        (
+            b'{"kind":"ConfigMap"}',
+            "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]",
+        ),
         (b"k8s\x00", "empty body"),
         (body("v1", "ConfigMap", meta("x"))[:-3], "unexpected EOF"),
         (b"k8s\x00" + b"\x08" + b"\xff" * 11, "proto: integer overflow"),
@@ -245,7 +275,10 @@ def test_bad_special_values_are_a_bad_request() -> None:
     port = ld(2, ld(1, vint(3, 80) + ld(4, vint(1, 7))))
     assert "impossible IntOrString.Type 7" in rejected(body("v1", "Service", meta("s") + port)).message
     raw_json = ld(2, ld(1, b"{not json"))
-    assert "invalid JSON in RawExtension" in rejected(body("apps/v1", "ControllerRevision", meta("r") + raw_json)).message
+    assert (
+        "invalid JSON in RawExtension"
+        in rejected(body("apps/v1", "ControllerRevision", meta("r") + raw_json)).message
+    )
 
 
 @pytest.mark.parametrize(
@@ -274,7 +307,9 @@ def test_the_committed_schema_is_what_the_generator_extracts_from_the_installed_
     binary = Path(KUBECTL)
     if not binary.exists():
         pytest.skip(f"no kubectl at {binary}: cannot regenerate the schema to compare")
-    spec = importlib.util.spec_from_file_location("gen_protobuf_schema", REPO / "tools" / "gen_protobuf_schema.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_protobuf_schema", REPO / "tools" / "gen_protobuf_schema.py"
+    )
     assert spec is not None
     assert spec.loader is not None
     generator = importlib.util.module_from_spec(spec)
@@ -311,16 +346,21 @@ class Recorder:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the base class's name
+            def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: pytest would show every request."""
 
             def forward(self) -> None:
                 data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 ctype = self.headers.get("Content-Type", "")
                 recorder.requests.append((self.command, self.path, ctype, data))
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
+                }
                 if PROTOBUF in ctype:
-                    data, headers["Content-Type"] = json.dumps(decode_request(data)).encode(), "application/json"
+                    data, headers["Content-Type"] = (
+                        json.dumps(decode_request(data)).encode(),
+                        "application/json",
+                    )
                 conn = http.client.HTTPConnection("127.0.0.1", recorder.sandbox_port, timeout=60)
                 try:
                     conn.request(self.command, self.path, body=data or None, headers=headers)
@@ -334,7 +374,7 @@ class Recorder:
                 finally:
                     conn.close()
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = forward
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = forward  # noqa: N815  # http.server's names
 
         return Handler
 
@@ -375,26 +415,46 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 CREATES = {
-    "configmap": ["create", "configmap", "settings", "--from-literal=a=b", "--from-file={files}/app.conf", "--from-file={files}/blob.bin"],
-    "secret": ["create", "secret", "generic", "creds", "--from-literal=password=s3cr3t", "--from-literal=empty="],
+    "configmap": [
+        "create", "configmap", "settings", "--from-literal=a=b",
+        "--from-file={files}/app.conf", "--from-file={files}/blob.bin",
+    ],
+    "secret": [
+        "create", "secret", "generic", "creds", "--from-literal=password=s3cr3t", "--from-literal=empty=",
+    ],
     "deployment": ["create", "deployment", "web", "--image=nginx", "--replicas=2", "--port=80"],
     "namespace": ["create", "namespace", "team-a"],
     "job": ["create", "job", "once", "--image=busybox", "--", "echo", "hi"],
     "cronjob": ["create", "cronjob", "nightly", "--image=busybox", "--schedule=*/5 * * * *"],
     "service": ["create", "service", "clusterip", "api", "--tcp=80:8080", "--tcp=443:https"],
     "serviceaccount": ["create", "serviceaccount", "robot"],
-    "role": ["create", "role", "reader", "--verb=get", "--verb=list", "--resource=pods", "--resource=deployments.apps"],
-    "rolebinding": ["create", "rolebinding", "readers", "--role=reader", "--serviceaccount=default:robot", "--user=jane"],
+    "role": [
+        "create", "role", "reader", "--verb=get", "--verb=list",
+        "--resource=pods", "--resource=deployments.apps",
+    ],
+    "rolebinding": [
+        "create", "rolebinding", "readers", "--role=reader", "--serviceaccount=default:robot", "--user=jane",
+    ],
     "priorityclass": ["create", "priorityclass", "low", "--value=0", "--description=batch work"],
     "pdb": ["create", "pdb", "web", "--selector=app=web", "--min-available=50%"],
     "ingress": ["create", "ingress", "site", "--rule=example.com/api*=api:80", "--class=nginx"],
+    "clusterrole": ["create", "clusterrole", "viewer", "--verb=get", "--resource=nodes", "--resource-name=a"],
+    "clusterrolebinding": ["create", "clusterrolebinding", "viewers", "--clusterrole=viewer", "--group=ops"],
+    "docker-registry": [
+        "create", "secret", "docker-registry", "pull", "--docker-server=r.example", "--docker-username=u",
+        "--docker-password=p",
+    ],
 }  # fmt: skip
 
 
 def _without_null_timestamps(value: Any) -> Any:
     """kubectl prints ``creationTimestamp: null``; the decoder leaves a zero time out, as Go reads both."""
     if isinstance(value, dict):
-        return {k: _without_null_timestamps(v) for k, v in value.items() if not (k == "creationTimestamp" and v is None)}
+        return {
+            k: _without_null_timestamps(v)
+            for k, v in value.items()
+            if not (k == "creationTimestamp" and v is None)
+        }
     if isinstance(value, list):
         return [_without_null_timestamps(v) for v in value]
     return value
@@ -402,7 +462,9 @@ def _without_null_timestamps(value: Any) -> Any:
 
 @pytest.mark.kubectl
 @pytest.mark.parametrize("name", list(CREATES))
-def test_kubectl_create_bodies_decode_to_kubectls_own_json(recorder: Recorder, files: Path, name: str) -> None:
+def test_kubectl_create_bodies_decode_to_kubectls_own_json(
+    recorder: Recorder, files: Path, name: str
+) -> None:
     args = [arg.format(files=files) for arg in CREATES[name]]
     cut = args.index("--") if "--" in args else len(args)  # flags go before a container command
     expected = json.loads(recorder.kubectl(*args[:cut], "--dry-run=client", "-o", "json", *args[cut:]).stdout)
@@ -413,14 +475,48 @@ def test_kubectl_create_bodies_decode_to_kubectls_own_json(recorder: Recorder, f
 
 @pytest.mark.kubectl
 def test_kubectl_auth_can_i_sends_a_self_subject_access_review(recorder: Recorder) -> None:
-    sent = recorder.protobuf_bodies("auth", "can-i", "delete", "pods", "-n", "team-a", "--subresource=log", check=False)
+    sent = recorder.protobuf_bodies(
+        "auth", "can-i", "delete", "pods", "-n", "team-a", "--subresource=log", check=False
+    )
     assert [path for _, path, _ in sent] == ["/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"]
     assert decode_request(sent[0][2]) == {
         "kind": "SelfSubjectAccessReview",
         "apiVersion": "authorization.k8s.io/v1",
         "metadata": {},
-        "spec": {"resourceAttributes": {"namespace": "team-a", "verb": "delete", "resource": "pods", "subresource": "log"}},
+        "spec": {
+            "resourceAttributes": {
+                "namespace": "team-a",
+                "verb": "delete",
+                "resource": "pods",
+                "subresource": "log",
+            }
+        },
         "status": {"allowed": False},
+    }
+
+
+@pytest.mark.kubectl
+def test_kubectl_autoscale_sends_an_autoscaling_v1_hpa(recorder: Recorder) -> None:
+    recorder.kubectl("create", "deployment", "scaled", "--image=nginx")
+    args = ("autoscale", "deployment", "scaled", "--max=3", "--cpu-percent=50")
+    expected = json.loads(recorder.kubectl(*args, "--dry-run=client", "-o", "json").stdout)
+    sent = recorder.protobuf_bodies(*args)
+    assert [method for method, _, _ in sent] == ["POST"]
+    hpa = decode_request(sent[0][2])
+    assert hpa == _without_null_timestamps(expected)
+    assert hpa["status"] == {"currentReplicas": 0, "desiredReplicas": 0}  # no omitempty on either
+
+
+@pytest.mark.kubectl
+def test_kubectl_auth_can_i_list_sends_a_self_subject_rules_review(recorder: Recorder) -> None:
+    sent = recorder.protobuf_bodies("auth", "can-i", "--list", "-n", "team-a", check=False)
+    assert [path for _, path, _ in sent] == ["/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"]
+    assert decode_request(sent[0][2]) == {
+        "kind": "SelfSubjectRulesReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {},
+        "spec": {"namespace": "team-a"},
+        "status": {"incomplete": False},
     }
 
 
@@ -430,9 +526,17 @@ def test_kubectl_drain_deletes_pods_with_protobuf_delete_options(recorder: Recor
     node = next(
         p["spec"]["nodeName"]
         for p in pods
-        if p["spec"].get("nodeName") and any(o["kind"] == "ReplicaSet" for o in p["metadata"].get("ownerReferences", []))
+        if p["spec"].get("nodeName")
+        and any(o["kind"] == "ReplicaSet" for o in p["metadata"].get("ownerReferences", []))
     )
-    drain = ("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--disable-eviction", "--timeout=60s")
+    drain = (
+        "drain",
+        node,
+        "--ignore-daemonsets",
+        "--delete-emptydir-data",
+        "--disable-eviction",
+        "--timeout=60s",
+    )
     sent = recorder.protobuf_bodies(*drain)
     deletes = [decode_request(data) for method, _, data in sent if method == "DELETE"]
     assert deletes

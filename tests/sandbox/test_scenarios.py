@@ -570,6 +570,14 @@ def test_unknown_scenario_lists_the_known_ones() -> None:
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: elsewhere}\n",
             "namespace 'elsewhere' is not defined",
         ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: shop, labels: {version: 1.0}}\n",
+            r"metadata.labels.version is 1.0, not a string; quote it",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: shop}\ndata: {enabled: yes}\n",
+            "data.enabled is True",
+        ),
     ],
 )
 def test_bad_manifests_name_the_file(tmp_path: Path, text: str, message: str) -> None:

@@ -325,7 +325,9 @@ class Api:
                 "UnsupportedMediaType",
                 "the body of the request was in an unknown format - "
                 "accepted media types include: application/json-patch+json, "
-                "application/merge-patch+json, application/apply-patch+yaml",
+                "application/merge-patch+json, application/apply-patch+yaml"
+                # built-in types also take strategic merge patches
+                + ("" if self.registry.is_custom(rtype) else ", application/strategic-merge-patch+json"),
             )
         if kind == "strategic" and self.registry.is_custom(rtype):
             raise SandboxApiError(
@@ -344,6 +346,7 @@ class Api:
                     return self.create(rtype, namespace, patch_doc, dry_run=dry_run, manager=manager)
                 raise
             new = apply_patch(kind, old, patch_doc, rtype.kind)
+            _check_patched(rtype, old, new, name)
             want_rv = (
                 (patch_doc.get("metadata") or {}).get("resourceVersion")
                 if isinstance(patch_doc, dict)
@@ -518,6 +521,31 @@ def _check_body(rtype: ResourceType, body: Any) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise SandboxApiError(400, "BadRequest", "metadata must be a JSON object")
     return obj
+
+
+def _check_patched(rtype: ResourceType, old: dict[str, Any], new: dict[str, Any], name: str) -> None:
+    """A patch may not change what the URL addresses: the kind, the API version or the name."""
+    kind, version, new_name = new.get("kind"), new.get("apiVersion"), new["metadata"].get("name")
+    if kind not in (None, rtype.kind):
+        raise SandboxApiError(
+            400,
+            "BadRequest",
+            f"the kind of the provided object ({kind}) does not match the resource "
+            f"{rtype.key} (expected kind {rtype.kind})",
+        )
+    if version not in (None, old.get("apiVersion"), rtype.api_version()):
+        raise SandboxApiError(
+            400,
+            "BadRequest",
+            f"the API version in the data ({version}) does not match the expected API version "
+            f"({rtype.api_version()})",
+        )
+    if new_name not in (None, name):
+        raise SandboxApiError(
+            400,
+            "BadRequest",
+            f"the name of the object ({new_name}) does not match the name on the URL ({name})",
+        )
 
 
 def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -20,6 +20,7 @@ import orjson
 import yaml
 
 from workbench.errors import SandboxApiError
+from workbench.sandbox._protobuf import decode_request
 
 log = logging.getLogger("workbench.sandbox")
 
@@ -88,8 +89,17 @@ class BaseHandler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def json_body(self, raw: bytes) -> Any:
-        ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
-        if ctype not in ("application/json", "application/yaml", "*/*"):
+        ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        if ctype.lower() == "application/vnd.kubernetes.protobuf":  # kubectl's typed writes (create, can-i)
+            return decode_request(raw)
+        if "protobuf" in ctype or "cbor" in ctype:
+            raise SandboxApiError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - "
+                "accepted media types include: application/json, application/yaml",
+            )
+        if ctype.lower() not in ("application/json", "application/yaml", "*/*"):  # text/plain...
             raise SandboxApiError(
                 415,
                 "UnsupportedMediaType",

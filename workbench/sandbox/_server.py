@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import collections
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from typing import Any
-
-import orjson
 
 from workbench.errors import SandboxApiError
 from workbench.sandbox import (
@@ -23,13 +24,14 @@ from workbench.sandbox import (
     _watch,
 )
 from workbench.sandbox._api import PATCH_TYPES, Api, apply_patch
+from workbench.sandbox._api import _parse_patch as parse_patch
 from workbench.sandbox._http import BaseHandler, ClientGoneError, log
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._meta import manager_from_agent
 from workbench.sandbox._routes import Route, not_found_path, parse
 
 NO_CONTAINERS = (
-    "the sandbox has no containers to attach to: exec, attach, port-forward and cp are not "
+    "the sandbox has no containers to attach to: exec, attach, port-forward, cp and debug are not "
     "available. Read what a container printed with `kubectl logs {pod}` (add --previous for the "
     "run before a restart) and its state with `kubectl describe pod {pod}`."
 )
@@ -75,8 +77,22 @@ class Handler(BaseHandler):
         self._dispatch("DELETE")
 
     def send_response(self, code: int, message: str | None = None) -> None:
-        self.sandbox.requests.append((self.command, self.path, code))
+        # A request line that did not parse has no command or path yet.
+        self.sandbox.requests.append((self.command or "", getattr(self, "path", ""), int(code)))
         super().send_response(code, message)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Refusals from the HTTP layer (a garbled request line, an unknown method) as Status objects."""
+        self.close_connection = True  # the request was not understood; any body it had is unread
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # no do_<METHOD>: a method the API does not have
+            err = SandboxApiError(
+                405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+            )
+        else:
+            phrase = HTTPStatus(code).phrase
+            reason = "".join(w[:1].upper() + w[1:] for w in phrase.replace("-", " ").split())
+            err = SandboxApiError(int(code), reason, message or phrase)
+        self.send_error_status(err)
 
     def _dispatch(self, method: str) -> None:
         self.parse_target()
@@ -237,7 +253,7 @@ class Handler(BaseHandler):
         with api.store.lock:
             old = api.get(rtype, ns, route.name)
             view_obj = _render.convert_out(view, route.version, old)
-            patched = apply_patch(kind, view_obj, orjson.loads(raw), view.kind)
+            patched = apply_patch(kind, view_obj, parse_patch(raw, kind), view.kind)
             stored = _render.convert_in(view, route.version, patched)
             return api.update(
                 rtype, ns, route.name, stored, subresource=subresource, dry_run=dry, manager=manager
@@ -248,7 +264,8 @@ class Handler(BaseHandler):
         rtype = api.registry.storage_type(route.rtype)
         dry = self._dry_run()
         manager = self.query.get("fieldManager") or manager_from_agent(self.headers.get("User-Agent") or "")
-        if sub in ("exec", "attach", "portforward"):
+        # `kubectl debug` adds an ephemeral container: nothing could run it, so say so before storing it.
+        if sub in ("exec", "attach", "portforward") or (sub == "ephemeralcontainers" and method != "GET"):
             raise SandboxApiError(400, "BadRequest", NO_CONTAINERS.format(pod=route.name))
         if sub == "log" and method == "GET":
             _endpoints.pod_log(self, route)
@@ -279,7 +296,7 @@ class Handler(BaseHandler):
                         rtype,
                         ns,
                         route.name,
-                        patch=(kind, orjson.loads(raw)),
+                        patch=(kind, parse_patch(raw, kind)),
                         dry_run=dry,
                         manager=manager,
                     ),
@@ -386,6 +403,16 @@ class Handler(BaseHandler):
         for key in ("propagationPolicy", "gracePeriodSeconds"):
             if key in self.query:
                 options[key] = self.int_param(key) if key == "gracePeriodSeconds" else self.query[key]
+        for key, (want, go_type) in _DELETE_OPTION_TYPES.items():
+            value = options.get(key)
+            if value is not None and _json_type(value) != _json_type(want()):
+                raise SandboxApiError(
+                    400,
+                    "BadRequest",
+                    'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: json: cannot '
+                    f"unmarshal {_json_type(value)} into Go struct field "
+                    f"DeleteOptions.{key} of type {go_type}",
+                )
         if options.get("dryRun"):
             self.query["dryRun"] = (
                 options["dryRun"][0] if isinstance(options["dryRun"], list) else options["dryRun"]
@@ -397,6 +424,28 @@ def _log_internal(exc: Exception) -> None:
     log.exception("sandbox request failed", exc_info=exc)
 
 
+# DeleteOptions fields a client may send: the Python type a JSON value must have, and the Go type
+# the apiserver's decoder names when it does not.
+_DELETE_OPTION_TYPES: dict[str, tuple[Callable[[], Any], str]] = {
+    "gracePeriodSeconds": (int, "int64"),
+    "propagationPolicy": (str, "v1.DeletionPropagation"),
+    "orphanDependents": (bool, "bool"),
+    "preconditions": (dict, "v1.Preconditions"),
+    "dryRun": (list, "[]string"),
+}
+
+
+def _json_type(value: Any) -> str:
+    """How Go's JSON decoder names the type of a value it cannot unmarshal."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False  # a taken port must fail loudly, not be shared
@@ -404,6 +453,14 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], sandbox: SandboxState) -> None:
         self.sandbox = sandbox
         super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log instead of socketserver's print to stderr; a client that vanished is routine."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            log.debug("connection from %s dropped: %r", client_address, exc)
+        else:
+            log.exception("sandbox connection from %s failed", client_address)
 
 
 def serve_in_thread(server: SandboxHTTPServer) -> threading.Thread:

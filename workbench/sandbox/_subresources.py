@@ -58,21 +58,31 @@ def update_scale(
     with api.store.lock:
         parent = api.get(rtype, namespace, name)
         current = scale_of(parent)
+        new_scale: Any  # a client's body may be any JSON value
         if patch is not None:
             kind, doc = patch
             new_scale = apply_patch(kind, current, doc, "Scale")
         else:
-            assert body is not None
             new_scale = body
-            want = (body.get("metadata") or {}).get("resourceVersion")
-            if want and want != parent["metadata"]["resourceVersion"]:
-                raise SandboxApiError(
-                    409,
-                    "Conflict",
-                    f'Operation cannot be fulfilled on {rtype.key} "{name}": '
-                    "the object has been modified; please apply your changes to the latest "
-                    "version and try again",
-                )
+        if not isinstance(new_scale, dict) or not isinstance(new_scale.get("metadata") or {}, dict):
+            raise SandboxApiError(400, "BadRequest", "the object provided is not a Scale JSON object")
+        if new_scale.get("kind") not in (None, "Scale"):
+            raise SandboxApiError(
+                400,
+                "BadRequest",
+                f"the kind of the provided object ({new_scale['kind']}) does not match the resource "
+                f"{rtype.key}/scale (expected kind Scale)",
+            )
+        # Optimistic concurrency holds for patches too: a stale resourceVersion in the result conflicts.
+        want = (new_scale.get("metadata") or {}).get("resourceVersion")
+        if want and want != parent["metadata"]["resourceVersion"]:
+            raise SandboxApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on {rtype.key} "{name}": '
+                "the object has been modified; please apply your changes to the latest "
+                "version and try again",
+            )
         replicas = (new_scale.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise SandboxApiError(
@@ -146,7 +156,10 @@ def pod_metrics(
 
 
 def node_metrics(
-    node: Mapping[str, Any], pods: Sequence[Mapping[str, Any]], now: datetime, usage: UsageFn = simulated_usage
+    node: Mapping[str, Any],
+    pods: Sequence[Mapping[str, Any]],
+    now: datetime,
+    usage: UsageFn = simulated_usage,
 ) -> dict[str, Any]:
     """NodeMetrics: the node's pods plus the system's own overhead (kubelet, runtime, OS)."""
     alloc = (node.get("status") or {}).get("allocatable") or {}

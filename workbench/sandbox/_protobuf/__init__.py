@@ -46,7 +46,9 @@ def decode_request(body: bytes) -> dict[str, Any]:
         raise _unrecognized("empty data", body)
     if not body.startswith(MAGIC):
         prefix = " ".join(str(b) for b in MAGIC)
-        raise _unrecognized(f"provided data does not appear to be a protobuf message, expected prefix [{prefix}]", body)
+        raise _unrecognized(
+            f"provided data does not appear to be a protobuf message, expected prefix [{prefix}]", body
+        )
     if len(body) == len(MAGIC):
         raise _unrecognized("empty body", body)
     try:

@@ -129,25 +129,27 @@ def _element(schema: Schema, f: Field, item: Any, depth: int) -> Any:
 def _entry(schema: Schema, name: str, data: bytes, depth: int) -> tuple[str, Any]:
     """One map entry; unlike struct fields, a map value is always sent, zero or not."""
     key_field, value_field = schema.messages[name]
-    key: Any = _ZERO.get(key_field.type, 0)
-    found: bytes | None = None
-    value: Any = None
+    key: Any = _raw_zero(key_field.type)
+    value: Any = b"" if value_field.type == "message" else _raw_zero(value_field.type)
     for number, wire, raw in scan(data, name.rsplit(".", 1)[-1]):
         if number == 1:
             key = scalar(key_field.type, wire, raw, "key")
         elif number == 2 and value_field.type == "message":
-            found = _bytes(wire, raw, "value")
+            value = _bytes(wire, raw, "value")
         elif number == 2:
             value = scalar(value_field.type, wire, raw, "value")
     if value_field.type == "message":
-        decoded = message(schema, value_field.message, found or b"", depth)
+        decoded = message(schema, value_field.message, value, depth)
         value = None if decoded is OMIT else decoded
-    elif value is None:
-        value = b"" if value_field.type == "bytes" else _ZERO.get(value_field.type, 0)
+    else:
+        value = _json_scalar(value_field.type, value)
     text = _json_scalar(key_field.type, key)
-    return (text if isinstance(text, str) else json.dumps(text)), (
-        _json_scalar(value_field.type, value) if value_field.type != "message" else value
-    )
+    return (text if isinstance(text, str) else json.dumps(text)), value
+
+
+def _raw_zero(kind: str) -> Any:
+    """A scalar's zero as `scalar()` returns it (strings and bytes still undecoded)."""
+    return b"" if kind in ("string", "bytes") else _ZERO.get(kind, 0)
 
 
 def _special(schema: Schema, name: str, data: bytes, depth: int) -> Any:
@@ -178,11 +180,11 @@ def _special(schema: Schema, name: str, data: bytes, depth: int) -> Any:
         except ValueError as exc:
             raise MalformedMessage(f"invalid JSON in {name.rsplit('.', 1)[-1]}: {exc}") from None
     if name in schema.lists:  # a Go named slice: its JSON is the list of items
-        got: list[str] = []
-        for number, wire, value in scan(data, name.rsplit(".", 1)[-1]):
-            if number == 1:
-                got.append(_text(_bytes(wire, value, "Items")))
-        return got
+        return [
+            _text(_bytes(wire, value, "Items"))
+            for number, wire, value in scan(data, name.rsplit(".", 1)[-1])
+            if number == 1
+        ]
     return None
 
 
@@ -194,6 +196,8 @@ def embedded(schema: Schema, data: bytes, depth: int) -> dict[str, Any]:
     except SandboxApiError as exc:
         raise MalformedMessage(exc.message) from None
     return {"kind": kind, "apiVersion": api_version, **message(schema, name, raw, depth)}
+
+
 def _scalars(data: bytes, short: str, types: dict[int, str]) -> dict[int, Any]:
     got: dict[int, Any] = {}
     for number, wire, value in scan(data, short):

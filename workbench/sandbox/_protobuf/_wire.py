@@ -20,7 +20,14 @@ WIRE_TYPE = {
     "double": _FIXED64, "fixed32": _FIXED32, "sfixed32": _FIXED32, "float": _FIXED32,
     "string": _BYTES, "bytes": _BYTES, "message": _BYTES, "map": _BYTES,
 }  # fmt: skip
-_FIXED_FORMAT = {"fixed64": "<Q", "sfixed64": "<q", "double": "<d", "fixed32": "<I", "sfixed32": "<i", "float": "<f"}
+_FIXED_FORMAT = {
+    "fixed64": "<Q",
+    "sfixed64": "<q",
+    "double": "<d",
+    "fixed32": "<I",
+    "sfixed32": "<i",
+    "float": "<f",
+}
 
 Value = int | bytes
 

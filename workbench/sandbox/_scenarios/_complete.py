@@ -127,7 +127,33 @@ def check_document(doc: Any, *, source: str, index: int) -> Document:
         return Document(doc, source, index)  # named from its subject below
     if not isinstance(name, str) or not name:
         raise ScenarioError(f"document {index} ({doc['kind']}) has no metadata.name; add one", source=source)
+    _check_strings(doc, source=source, index=index)
     return Document(doc, source, index)
+
+
+def _check_strings(doc: dict[str, Any], *, source: str, index: int) -> None:
+    # YAML reads `version: 1.0` or `enabled: true` as a number or a bool; the API (and the client's
+    # models) accept only strings in these maps, so say which value needs quotes.
+    maps = {
+        "metadata.labels": doc["metadata"].get("labels"),
+        "metadata.annotations": doc["metadata"].get("annotations"),
+    }
+    if doc["kind"] == "ConfigMap":
+        maps["data"] = doc.get("data")
+    for field, values in maps.items():
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            raise ScenarioError(
+                f"document {index} ({describe(doc)}): {field} must be a mapping", source=source
+            )
+        for key, value in values.items():
+            if not isinstance(value, str):
+                raise ScenarioError(
+                    f"document {index} ({describe(doc)}): {field}.{key} is {value!r}, not a string; "
+                    f'quote it ("{value}")',
+                    source=source,
+                )
 
 
 def expand_lists(doc: Any, *, source: str, index: int) -> Iterable[Document]:

@@ -256,7 +256,7 @@ class _Application:
             self.values[f"SIDECAR_DIGEST{i}"] = (
                 f"{(hash_text(str(archetype.sidecars)) * (i + 7)) % 2**256:064x}"
             )
-        self.rs_age = rs_age
+        self.rs_age, self.dep_age = rs_age, dep_age
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         templates, values, rng, clock = self.templates, self.values, self.fleet.rng, self.fleet.clock
@@ -277,7 +277,8 @@ class _Application:
                 OLD_CHECKSUM=f"{rng.getrandbits(256):064x}",
                 OLD_REVISION=str(int(str(values["REVISION"])) - generation - 1),
                 OLD_RS_GENERATION=2 + rng.randrange(3),
-                OLD_RS_CREATED=clock.ago(self.rs_age + rng.randrange(3_600, 20 * _DAY)),
+                # Older revisions came between the Deployment's creation and the current one.
+                OLD_RS_CREATED=clock.ago(rng.randrange(self.rs_age + 1, self.dep_age + 2)),
             )
             values["OLD_RS"] = f"{values['APP']}-{values['OLD_HASH']}"
             yield templates.old_replicaset.render(values)
