@@ -29,7 +29,9 @@ CRONJOB = {
     "spec": {
         "schedule": "0 3 * * *",
         "jobTemplate": {
-            "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}}}
+            "spec": {
+                "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}}
+            }
         },
     },
 }
@@ -55,7 +57,11 @@ def call(
 
 
 def refused(
-    sb: Sandbox, method: str, path: str, body: bytes | dict[str, Any] | None = None, ctype: str = "application/json"
+    sb: Sandbox,
+    method: str,
+    path: str,
+    body: bytes | dict[str, Any] | None = None,
+    ctype: str = "application/json",
 ) -> tuple[int, str, str]:
     """(code, reason, message) of a request the server must refuse with a well-formed Status."""
     code, status = call(sb, method, path, body, ctype)
@@ -76,7 +82,7 @@ def no_internal_errors(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> It
     assert call(sandbox, "GET", "/api/v1/namespaces/default")[0] == 200  # still serving
 
 
-# -- bodies ----------------------------------------------------------------------------------------------
+# -- bodies --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("path", "body", "message"),
     [
@@ -106,8 +112,16 @@ def no_internal_errors(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> It
         ),
         # kinds served in a converted version, and the events.k8s.io view of core events
         (CRONJOB_V1BETA1, b"[]", "the object provided is not a JSON object"),
-        ("/apis/events.k8s.io/v1/namespaces/default/events", b'"x"', "the object provided is not a JSON object"),
-        ("/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", b"[1]", "the object provided is not"),
+        (
+            "/apis/events.k8s.io/v1/namespaces/default/events",
+            b'"x"',
+            "the object provided is not a JSON object",
+        ),
+        (
+            "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers",
+            b"[1]",
+            "the object provided is not",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None,
 )
@@ -156,7 +170,10 @@ def test_conflicting_writes(sandbox: Sandbox) -> None:
     )
     assert (code, reason) == (409, "Conflict")
     code, reason, message = refused(sandbox, "PUT", f"{CM}/conflicted", {"metadata": {"name": "other"}})
-    assert (code, message) == (400, "the name of the object (other) does not match the name on the URL (conflicted)")
+    assert (code, message) == (
+        400,
+        "the name of the object (other) does not match the name on the URL (conflicted)",
+    )
     assert call(sandbox, "GET", f"{CM}/conflicted")[1]["data"] == {"v": "2"}
 
 
@@ -178,9 +195,19 @@ def test_conflicting_writes(sandbox: Sandbox) -> None:
             422,
             "the server rejected our request due to an error in our request",
         ),
-        ("application/strategic-merge-patch+json", b'{"data":{"$patch":"bogus"}}', 400, "unknown patch type: bogus"),
+        (
+            "application/strategic-merge-patch+json",
+            b'{"data":{"$patch":"bogus"}}',
+            400,
+            "unknown patch type: bogus",
+        ),
         ("application/apply-patch+yaml", b"{bad: [yaml", 400, "error decoding patch: "),
-        ("application/merge-patch+json", b'{"metadata":null}', 422, "the patch would leave the object without"),
+        (
+            "application/merge-patch+json",
+            b'{"metadata":null}',
+            422,
+            "the patch would leave the object without",
+        ),
         (
             "application/merge-patch+json",
             b'{"metadata":{"name":"renamed"}}',
@@ -241,7 +268,11 @@ def test_invalid_patches_to_views_and_scale(sandbox: Sandbox, path: str, ctype: 
 def test_a_stale_scale_patch_conflicts(sandbox: Sandbox) -> None:
     path = "/apis/apps/v1/namespaces/kube-system/deployments/coredns/scale"
     code, reason, _ = refused(
-        sandbox, "PATCH", path, b'{"metadata":{"resourceVersion":"1"},"spec":{"replicas":5}}', "application/merge-patch+json"
+        sandbox,
+        "PATCH",
+        path,
+        b'{"metadata":{"resourceVersion":"1"},"spec":{"replicas":5}}',
+        "application/merge-patch+json",
     )
     assert (code, reason) == (409, "Conflict")
     code, reason, message = refused(sandbox, "PUT", path, b"[]")
@@ -249,7 +280,7 @@ def test_a_stale_scale_patch_conflicts(sandbox: Sandbox) -> None:
     assert call(sandbox, "GET", path)[1]["spec"]["replicas"] == 2
 
 
-# -- paths and methods -------------------------------------------------------------------------------------
+# -- paths and methods ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "path",
     [
@@ -280,7 +311,11 @@ def test_unknown_resources_are_not_found(sandbox: Sandbox, path: str) -> None:
         ("PUT", CM, NOT_ALLOWED),  # replace and patch go to one object
         ("PATCH", CM, NOT_ALLOWED),
         ("POST", "/api/v1/namespaces/kube-system/pods/x/log", f"{NOT_ALLOWED} (log)"),
-        ("PUT", "/apis/metrics.k8s.io/v1beta1/nodes/kind-worker", f"{NOT_ALLOWED} (update nodes.metrics.k8s.io)"),
+        (
+            "PUT",
+            "/apis/metrics.k8s.io/v1beta1/nodes/kind-worker",
+            f"{NOT_ALLOWED} (update nodes.metrics.k8s.io)",
+        ),
         ("DELETE", "/api/v1/namespaces", f"{NOT_ALLOWED} (deletecollection namespaces)"),
         ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews/x", NOT_ALLOWED),
     ],
@@ -331,7 +366,10 @@ def test_writes_in_a_missing_namespace(sandbox: Sandbox) -> None:
     ],
 )
 def test_bad_delete_options(sandbox: Sandbox, body: bytes, code: int, message: str) -> None:
-    pod = {"metadata": {"name": "doomed"}, "spec": {"nodeName": "kind-worker", "containers": [{"name": "c", "image": "x"}]}}
+    pod = {
+        "metadata": {"name": "doomed"},
+        "spec": {"nodeName": "kind-worker", "containers": [{"name": "c", "image": "x"}]},
+    }
     call(sandbox, "POST", "/api/v1/namespaces/default/pods", pod)
     path = "/api/v1/namespaces/default/pods/doomed"
     assert refused(sandbox, "DELETE", path, body)[::2] == (code, message)
@@ -367,7 +405,9 @@ def test_odd_limits_list_everything(sandbox: Sandbox) -> None:
     for limit in ("99999999999999999999", "0", "-5"):
         code, page = call(sandbox, "GET", f"/api/v1/configmaps?limit={limit}")
         assert code == 200
-        assert [i["metadata"]["name"] for i in page["items"]] == [i["metadata"]["name"] for i in full["items"]]
+        assert [i["metadata"]["name"] for i in page["items"]] == [
+            i["metadata"]["name"] for i in full["items"]
+        ]
         assert "continue" not in page["metadata"]
 
 
@@ -382,7 +422,9 @@ def test_odd_limits_list_everything(sandbox: Sandbox) -> None:
 def test_unsupported_media_types(sandbox: Sandbox, ctype: str, body: bytes) -> None:
     code, reason, message = refused(sandbox, "POST", CM, body, ctype)
     assert (code, reason) == (415, "UnsupportedMediaType")
-    assert message.startswith("the body of the request was in an unknown format - accepted media types include:")
+    assert message.startswith(
+        "the body of the request was in an unknown format - accepted media types include:"
+    )
 
 
 # -- misbehaving connections ---------------------------------------------------------------------------------
@@ -408,9 +450,14 @@ def status_in(response: bytes) -> tuple[str, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("request_bytes", "line", "reason"),
     [
-        (b"OPTIONS /api/v1/pods HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 405 Method Not Allowed", "MethodNotAllowed"),
         (
-            b"POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n{}",
+            b"OPTIONS /api/v1/pods HTTP/1.1\r\nHost: x\r\n\r\n",
+            "HTTP/1.1 405 Method Not Allowed",
+            "MethodNotAllowed",
+        ),
+        (
+            b"POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: ten\r\n\r\n{}",
             "HTTP/1.1 400 Bad Request",
             "BadRequest",
         ),
@@ -425,14 +472,25 @@ def status_in(response: bytes) -> tuple[str, dict[str, Any]]:
             "HTTP/1.1 400 Bad Request",
             "BadRequest",
         ),
-        (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", "HTTP/1.1 414 Request-URI Too Long", "RequestURITooLong"),
+        (
+            b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+            "HTTP/1.1 414 Request-URI Too Long",
+            "RequestURITooLong",
+        ),
         (
             b"GET /api HTTP/1.1\r\n" + b"X-Filler: y\r\n" * 200 + b"\r\n",
             "HTTP/1.1 431 Request Header Fields Too Large",
             "RequestHeaderFieldsTooLarge",
         ),
     ],
-    ids=["unknown-method", "content-length-text", "content-length-negative", "bad-chunk", "long-uri", "headers"],
+    ids=[
+        "unknown-method",
+        "content-length-text",
+        "content-length-negative",
+        "bad-chunk",
+        "long-uri",
+        "headers",
+    ],
 )
 def test_broken_requests_get_a_status_and_a_closed_connection(
     sandbox: Sandbox, request_bytes: bytes, line: str, reason: str
@@ -483,5 +541,7 @@ def test_a_dropped_watch_ends_its_watcher(sandbox: Sandbox) -> None:
     # and the server goes on serving, watches included
     code, _ = call(sandbox, "POST", CM, {"metadata": {"name": "after-drop"}})
     assert code == 201
-    status_line, _ = status_in(raw_exchange(sandbox, b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+    status_line, _ = status_in(
+        raw_exchange(sandbox, b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    )
     assert status_line == "HTTP/1.1 200 OK"

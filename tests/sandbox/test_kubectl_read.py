@@ -12,7 +12,7 @@ import queue
 import re
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import yaml
@@ -20,6 +20,8 @@ import yaml
 from workbench import sandbox as sandbox_pkg
 
 pytestmark = pytest.mark.kubectl
+
+Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 COREDNS = "coredns-6f6b679f8f-4qv8n"  # on kind-worker, started 9m14s before the sandbox
 ALL_PODS = [
@@ -62,7 +64,7 @@ def squashed(text: str) -> list[str]:
 # --- get ------------------------------------------------------------------------------------------
 
 
-def test_get_pods_all_namespaces_prints_the_real_columns_and_values(kubectl) -> None:
+def test_get_pods_all_namespaces_prints_the_real_columns_and_values(kubectl: Kubectl) -> None:
     out = kubectl("get", "pods", "-A").stdout
     rows = table(out)
     assert rows[0] == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
@@ -73,7 +75,7 @@ def test_get_pods_all_namespaces_prints_the_real_columns_and_values(kubectl) -> 
     assert cells["etcd-kind-control-plane"][2:] == ["1/1", "Running", "0", "41m"]
 
 
-def test_get_pods_wide_adds_ip_node_and_gates(kubectl) -> None:
+def test_get_pods_wide_adds_ip_node_and_gates(kubectl: Kubectl) -> None:
     out = kubectl("get", "pods", "-n", "kube-system", "-o", "wide").stdout
     header = table(out)[0]
     assert header[5:] == ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
@@ -82,7 +84,7 @@ def test_get_pods_wide_adds_ip_node_and_gates(kubectl) -> None:
     assert cells["kindnet-vt9qq"][5:7] == ["172.18.0.2", "kind-control-plane"]  # hostNetwork pod
 
 
-def test_get_nodes_shows_roles_and_versions(kubectl) -> None:
+def test_get_nodes_shows_roles_and_versions(kubectl: Kubectl) -> None:
     rows = table(kubectl("get", "nodes").stdout)
     assert rows == [
         ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
@@ -100,7 +102,7 @@ def test_get_nodes_shows_roles_and_versions(kubectl) -> None:
     ]
 
 
-def test_get_services_prints_ports_the_way_kubectl_joins_them(kubectl) -> None:
+def test_get_services_prints_ports_the_way_kubectl_joins_them(kubectl: Kubectl) -> None:
     rows = table(kubectl("get", "svc", "-A").stdout)
     assert rows == [
         ["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
@@ -109,7 +111,7 @@ def test_get_services_prints_ports_the_way_kubectl_joins_them(kubectl) -> None:
     ]
 
 
-def test_get_all_lists_each_category_kind_in_its_own_block(kubectl) -> None:
+def test_get_all_lists_each_category_kind_in_its_own_block(kubectl: Kubectl) -> None:
     blocks = kubectl("get", "all", "-n", "kube-system").stdout.strip().split("\n\n")
     assert [table(b)[1][0].split("/")[0] for b in blocks] == [
         "pod",
@@ -130,7 +132,7 @@ def test_get_all_lists_each_category_kind_in_its_own_block(kubectl) -> None:
     assert by_name(blocks[2])["daemonset.apps/kube-proxy"][1:7] == ["3"] * 5 + ["kubernetes.io/os=linux"]
 
 
-def test_show_labels_and_label_selectors(kubectl) -> None:
+def test_show_labels_and_label_selectors(kubectl: Kubectl) -> None:
     out = kubectl("get", "pods", "-n", "kube-system", "--show-labels").stdout
     assert table(out)[0][-1] == "LABELS"
     assert by_name(out)[COREDNS][-1] == "k8s-app=kube-dns,pod-template-hash=6f6b679f8f"
@@ -152,7 +154,7 @@ def test_show_labels_and_label_selectors(kubectl) -> None:
     assert none.stderr.strip() == "No resources found in kube-system namespace."
 
 
-def test_field_selectors_filter_on_the_server(kubectl, sandbox) -> None:
+def test_field_selectors_filter_on_the_server(kubectl: Kubectl, sandbox: sandbox_pkg.Sandbox) -> None:
     out = kubectl("get", "pods", "-A", "--field-selector", "spec.nodeName=kind-worker").stdout
     assert [r[1] for r in table(out)[1:]] == [COREDNS, "kindnet-zkhxr", "kube-proxy-t5qh9"]
     assert (
@@ -170,7 +172,7 @@ def test_field_selectors_filter_on_the_server(kubectl, sandbox) -> None:
     )
 
 
-def test_output_yaml_and_json_are_the_stored_objects(kubectl) -> None:
+def test_output_yaml_and_json_are_the_stored_objects(kubectl: Kubectl) -> None:
     pod = yaml.safe_load(kubectl("get", "pod", COREDNS, "-n", "kube-system", "-o", "yaml").stdout)
     assert (pod["apiVersion"], pod["kind"]) == ("v1", "Pod")
     assert pod["metadata"]["ownerReferences"][0]["name"] == "coredns-6f6b679f8f"
@@ -182,7 +184,7 @@ def test_output_yaml_and_json_are_the_stored_objects(kubectl) -> None:
     assert ports == [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP"), ("metrics", 9153, "TCP")]
 
 
-def test_jsonpath_and_custom_columns(kubectl) -> None:
+def test_jsonpath_and_custom_columns(kubectl: Kubectl) -> None:
     template = '{range .items[*]}{.metadata.name}{"="}{.spec.nodeName}{"\\n"}{end}'
     out = kubectl("get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o", f"jsonpath={template}")
     assert out.stdout.splitlines() == [f"{COREDNS}=kind-worker", "coredns-6f6b679f8f-znwqv=kind-worker2"]
@@ -195,7 +197,7 @@ def test_jsonpath_and_custom_columns(kubectl) -> None:
     ]
 
 
-def test_chunked_listing_gives_the_same_rows_in_pages(kubectl, sandbox) -> None:
+def test_chunked_listing_gives_the_same_rows_in_pages(kubectl: Kubectl, sandbox: sandbox_pkg.Sandbox) -> None:
     whole = kubectl("get", "pods", "-A").stdout
     before = len(sandbox.requests)
     chunked = kubectl("get", "pods", "-A", "--chunk-size=2").stdout
@@ -206,7 +208,7 @@ def test_chunked_listing_gives_the_same_rows_in_pages(kubectl, sandbox) -> None:
     assert all("continue=" in p and "limit=2" in p for p in pages[1:])
 
 
-def test_sort_by_orders_rows_client_side(kubectl) -> None:
+def test_sort_by_orders_rows_client_side(kubectl: Kubectl) -> None:
     out = kubectl("get", "pods", "-A", "--sort-by=.metadata.creationTimestamp").stdout
     names = [r[1] for r in table(out)[1:]]
     assert names[:4] == [
@@ -216,11 +218,11 @@ def test_sort_by_orders_rows_client_side(kubectl) -> None:
         "kube-scheduler-kind-control-plane",
     ]
     assert names[-2:] == [COREDNS, "coredns-6f6b679f8f-znwqv"]
-    by_cpu = kubectl("get", "nodes", "--sort-by=.metadata.name", "-o", "name").stdout.split()
-    assert by_cpu == ["node/kind-control-plane", "node/kind-worker", "node/kind-worker2"]
+    nodes = kubectl("get", "nodes", "--sort-by=.metadata.name", "-o", "name").stdout.split()
+    assert nodes == ["node/kind-control-plane", "node/kind-worker", "node/kind-worker2"]
 
 
-def test_get_missing_objects_and_unknown_types(kubectl) -> None:
+def test_get_missing_objects_and_unknown_types(kubectl: Kubectl) -> None:
     missing = kubectl("get", "pod", "nope", "-n", "kube-system", check=False)
     assert (missing.returncode, missing.stderr.strip()) == (
         1,
@@ -230,7 +232,7 @@ def test_get_missing_objects_and_unknown_types(kubectl) -> None:
     assert unknown.stderr.strip() == 'error: the server doesn\'t have a resource type "gizmos"'
 
 
-def test_get_watch_prints_one_row_per_event(kubectl) -> None:
+def test_get_watch_prints_one_row_per_event(kubectl: Kubectl) -> None:
     kubectl("apply", "-f", "-", stdin=NAMESPACE_AND_CONFIGMAP.format(name="first", data="{a: '1'}"))
     # The fixture's first three arguments are the binary, --kubeconfig and --cache-dir.
     prefix = list(kubectl("config", "current-context").args[:3])
@@ -294,7 +296,7 @@ class LineReader:
 # --- describe -------------------------------------------------------------------------------------
 
 
-def test_describe_pod_shows_node_owner_conditions_and_events(kubectl) -> None:
+def test_describe_pod_shows_node_owner_conditions_and_events(kubectl: Kubectl) -> None:
     lines = squashed(kubectl("describe", "pod", COREDNS, "-n", "kube-system").stdout)
     for expected in (
         f"Name: {COREDNS}",
@@ -323,7 +325,7 @@ def test_describe_pod_shows_node_owner_conditions_and_events(kubectl) -> None:
     assert {e.split()[1] for e in events if e} == {"Scheduled", "Pulled", "Created", "Started"}
 
 
-def test_describe_deployment_shows_replica_sets_and_conditions(kubectl) -> None:
+def test_describe_deployment_shows_replica_sets_and_conditions(kubectl: Kubectl) -> None:
     lines = squashed(kubectl("describe", "deployment", "coredns", "-n", "kube-system").stdout)
     for expected in (
         "Annotations: deployment.kubernetes.io/revision: 2",
@@ -346,7 +348,7 @@ def test_describe_deployment_shows_replica_sets_and_conditions(kubectl) -> None:
     ]
 
 
-def test_describe_node_shows_lease_conditions_pods_and_allocated_resources(kubectl) -> None:
+def test_describe_node_shows_lease_conditions_pods_and_allocated_resources(kubectl: Kubectl) -> None:
     out = kubectl("describe", "node", "kind-worker").stdout
     lines = squashed(out)
     for expected in (
@@ -372,7 +374,7 @@ def test_describe_node_shows_lease_conditions_pods_and_allocated_resources(kubec
     assert "Taints: node-role.kubernetes.io/control-plane:NoSchedule" in control_plane
 
 
-def test_describe_service_reads_its_endpoints(kubectl) -> None:
+def test_describe_service_reads_its_endpoints(kubectl: Kubectl) -> None:
     lines = squashed(kubectl("describe", "service", "kube-dns", "-n", "kube-system").stdout)
     for expected in (
         "Selector: k8s-app=kube-dns",
@@ -398,7 +400,7 @@ COREDNS_LOG = [
 ]
 
 
-def test_logs_current_tail_and_timestamps(kubectl) -> None:
+def test_logs_current_tail_and_timestamps(kubectl: Kubectl) -> None:
     assert kubectl("logs", COREDNS, "-n", "kube-system").stdout.splitlines() == COREDNS_LOG
     tail = kubectl("logs", "kube-proxy-t5qh9", "-n", "kube-system", "--tail=2").stdout.splitlines()
     assert len(tail) == 2
@@ -418,7 +420,7 @@ def test_logs_current_tail_and_timestamps(kubectl) -> None:
     assert [line.split(" ", 1)[1] for line in stamped] == COREDNS_LOG
 
 
-def test_logs_previous_without_a_restart_is_the_kubelet_error(kubectl) -> None:
+def test_logs_previous_without_a_restart_is_the_kubelet_error(kubectl: Kubectl) -> None:
     result = kubectl("logs", COREDNS, "-n", "kube-system", "--previous", check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == (
@@ -427,7 +429,7 @@ def test_logs_previous_without_a_restart_is_the_kubelet_error(kubectl) -> None:
     )
 
 
-def test_logs_of_a_deployment_and_by_selector(kubectl) -> None:
+def test_logs_of_a_deployment_and_by_selector(kubectl: Kubectl) -> None:
     deploy = kubectl("logs", "deploy/coredns", "-n", "kube-system")
     assert deploy.stdout.splitlines() == COREDNS_LOG
     assert deploy.stderr.strip() == f"Found 2 pods, using pod/{COREDNS}"
@@ -435,7 +437,7 @@ def test_logs_of_a_deployment_and_by_selector(kubectl) -> None:
     assert selected == COREDNS_LOG + COREDNS_LOG
 
 
-def test_logs_of_an_unknown_container(kubectl) -> None:
+def test_logs_of_an_unknown_container(kubectl: Kubectl) -> None:
     # kubectl checks -c against the pod it fetched; the server gives the same answer to other clients.
     result = kubectl("logs", COREDNS, "-n", "kube-system", "-c", "nope", check=False)
     assert (result.returncode, result.stderr.strip()) == (
@@ -453,7 +455,7 @@ def test_logs_of_an_unknown_container(kubectl) -> None:
 # --- top, auth, discovery, version ------------------------------------------------------------------
 
 
-def test_top_nodes_and_pods_read_the_metrics_api(kubectl) -> None:
+def test_top_nodes_and_pods_read_the_metrics_api(kubectl: Kubectl) -> None:
     nodes = table(kubectl("top", "nodes").stdout)
     assert nodes[0] == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
     assert [r[0] for r in nodes[1:]] == ["kind-control-plane", "kind-worker", "kind-worker2"]
@@ -470,7 +472,7 @@ def test_top_nodes_and_pods_read_the_metrics_api(kubectl) -> None:
     assert containers[1][:2] == [COREDNS, "coredns"]
 
 
-def test_top_without_a_metrics_server(kubectl, sandbox) -> None:
+def test_top_without_a_metrics_server(kubectl: Kubectl, sandbox: sandbox_pkg.Sandbox) -> None:
     sandbox.hide_group("metrics.k8s.io")
     try:
         result = kubectl("top", "nodes", check=False)
@@ -479,13 +481,20 @@ def test_top_without_a_metrics_server(kubectl, sandbox) -> None:
     assert (result.returncode, result.stderr.strip()) == (1, "error: Metrics API not available")
 
 
-def test_auth_can_i_answers_yes(kubectl) -> None:
+def test_auth_can_i_answers_yes(kubectl: Kubectl) -> None:
     # kubectl 1.32 sends the SelfSubjectAccessReview as protobuf.
     assert kubectl("auth", "can-i", "get", "pods").stdout.strip() == "yes"
     assert kubectl("auth", "can-i", "delete", "nodes").stdout.strip() == "yes"
+    assert kubectl("auth", "can-i", "create", "deployments", "-n", "kube-system").stdout.strip() == "yes"
+    # --list sends a SelfSubjectRulesReview (cluster-scoped; the namespace travels in its spec).
+    rules = table(kubectl("auth", "can-i", "--list").stdout)
+    assert rules[:2] == [
+        ["Resources", "Non-Resource URLs", "Resource Names", "Verbs"],
+        ["*.*", "[]", "[]", "[*]"],
+    ]
 
 
-def test_api_resources_lists_names_short_names_and_scope(kubectl) -> None:
+def test_api_resources_lists_names_short_names_and_scope(kubectl: Kubectl) -> None:
     out = kubectl("api-resources").stdout
     rows = table(out)
     assert rows[0] == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
@@ -504,13 +513,15 @@ def test_api_resources_lists_names_short_names_and_scope(kubectl) -> None:
     assert "pods" not in cluster_scoped
 
 
-def test_api_versions(kubectl) -> None:
+def test_api_versions(kubectl: Kubectl) -> None:
     versions = kubectl("api-versions").stdout.split()
     assert versions == sorted(versions)
     assert {"v1", "apps/v1", "batch/v1", "autoscaling/v2", "metrics.k8s.io/v1beta1"} <= set(versions)
 
 
-def test_cluster_info_names_the_control_plane_and_coredns(kubectl, sandbox) -> None:
+def test_cluster_info_names_the_control_plane_and_coredns(
+    kubectl: Kubectl, sandbox: sandbox_pkg.Sandbox
+) -> None:
     lines = kubectl("cluster-info").stdout.splitlines()
     assert lines[0] == f"Kubernetes control plane is running at {sandbox.url}"
     assert lines[1] == (
@@ -518,7 +529,7 @@ def test_cluster_info_names_the_control_plane_and_coredns(kubectl, sandbox) -> N
     )
 
 
-def test_version_reports_a_1_32_server(kubectl) -> None:
+def test_version_reports_a_1_32_server(kubectl: Kubectl) -> None:
     assert re.search(r"^Server Version: v1\.32\.\d+", kubectl("version").stdout, re.M)
     server = json.loads(kubectl("version", "-o", "json").stdout)["serverVersion"]
     assert (server["major"], server["minor"], server["platform"]) == ("1", "32", "linux/amd64")
@@ -529,7 +540,7 @@ NO_CONTAINERS = (
 )
 
 
-def test_exec_fails_with_the_sandbox_explanation(kubectl) -> None:
+def test_exec_fails_with_the_sandbox_explanation(kubectl: Kubectl) -> None:
     result = kubectl("exec", COREDNS, "-n", "kube-system", "--", "ls", check=False)
     assert result.returncode == 1
     assert result.stderr.strip().startswith(f"Error from server (BadRequest): {NO_CONTAINERS}")
@@ -539,7 +550,7 @@ def test_exec_fails_with_the_sandbox_explanation(kubectl) -> None:
     assert forward.stderr.strip().startswith(f"error: error upgrading connection: {NO_CONTAINERS}")
 
 
-def test_debug_is_refused_before_an_ephemeral_container_is_stored(kubectl) -> None:
+def test_debug_is_refused_before_an_ephemeral_container_is_stored(kubectl: Kubectl) -> None:
     result = kubectl(
         "debug", COREDNS, "-n", "kube-system", "--image=busybox", "--profile=general", check=False
     )

@@ -119,6 +119,7 @@ def start(
     snapshot: str | os.PathLike[str] | None = None,
     read_only: bool = False,
     seed: int = 0,
+    history: int = 50_000,
 ) -> Sandbox:
     """Start a sandbox API server on 127.0.0.1 in a background thread.
 
@@ -133,12 +134,16 @@ def start(
         snapshot: start from a recorded set of API lists instead of a scenario.
         read_only: refuse every write with 403 (replaying a snapshot).
         seed: seeds names and simulated randomness.
+        history: how many changes are kept for watches and continued lists; a client further
+            behind gets 410 Expired and relists (small values let tests outrun it).
 
     Raises:
         SandboxStartError: the port is taken or the server cannot bind.
         ScenarioError: the scenario, manifests or snapshot cannot be loaded.
         ConfigError: an option is invalid.
     """
+    if history < 1:
+        raise ConfigError(f"history must be a positive number of changes to keep, not {history}")
     clock = Clock(speed=speed, manual=manual_clock)
     now = clock.now()
     if snapshot is not None:
@@ -147,7 +152,7 @@ def start(
         loaded = _scenarios.load_scenario(scenario, now=now)
     extra = _scenarios.load_manifests([Path(m) for m in manifests], now=now) if manifests else None
     spec = _synthetic.parse_synthetic_spec(synthetic) if isinstance(synthetic, str) else synthetic
-    api = Api(Store(), Registry(), clock, read_only=read_only, seed=seed)
+    api = Api(Store(history=history), Registry(), clock, read_only=read_only, seed=seed)
 
     def objects() -> Iterable[dict[str, Any]]:
         yield from loaded.objects

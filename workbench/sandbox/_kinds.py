@@ -86,14 +86,15 @@ def _path(*keys: str) -> Callable[[Mapping[str, Any]], str]:
     def read(obj: Mapping[str, Any]) -> str:
         cur: Any = obj
         for k in keys:
-            if not isinstance(cur, Mapping):
+            # Objects are JSON-decoded dicts; the exact type check keeps bulk loads of 150k pods fast.
+            if type(cur) is not dict:
                 return ""
             cur = cur.get(k)
         if cur is None:
             return ""
-        if isinstance(cur, bool):
+        if cur is True or cur is False:
             return "true" if cur else "false"
-        return str(cur)
+        return cur if type(cur) is str else str(cur)
 
     return read
 

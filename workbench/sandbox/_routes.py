@@ -17,6 +17,7 @@ class Route:
     namespace: str | None  # None: all namespaces (or cluster-scoped)
     name: str = ""
     subresource: str = ""
+    watch: bool = False  # addressed through the deprecated /watch/ prefix
 
 
 def not_found_path() -> SandboxApiError:
@@ -36,7 +37,8 @@ def parse(registry: Registry, path: str) -> Route | None:
         group, version, rest = parts[1], parts[2], parts[3:]
     else:
         return None
-    if rest and rest[0] == "watch":  # the deprecated /watch/ prefix: same as ?watch=true
+    watch = bool(rest) and rest[0] == "watch"  # the deprecated /watch/ prefix: same as ?watch=true
+    if watch:
         rest = rest[1:]
     namespace: str | None = None
     if len(rest) >= 3 and rest[0] == "namespaces" and rest[2] not in ("status", "finalize"):
@@ -54,4 +56,4 @@ def parse(registry: Registry, path: str) -> Route | None:
         raise not_found_path()
     if rtype.namespaced and name and namespace is None:
         raise not_found_path()
-    return Route(rtype, version, namespace, name, sub)
+    return Route(rtype, version, namespace, name, sub, watch)

@@ -170,7 +170,7 @@ class Handler(BaseHandler):
             raise SandboxApiError(
                 405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
             )
-        if self.flag("watch") and method == "GET":
+        if (self.flag("watch") or route.watch) and method == "GET":
             verb = "watch"
         if verb not in rtype.verbs:
             raise SandboxApiError(

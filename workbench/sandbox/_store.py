@@ -73,7 +73,9 @@ class Store:
         self._log: list[Change] = []
         self._history = history
         self._rv = 1
-        self._floor = 1  # oldest resourceVersion the log can replay from
+        # The oldest change the log holds (or would hold next): watches and continued lists can
+        # start from `_floor - 1` or later (an empty store has no history to lose).
+        self._floor = 1
         self._subscribers: list[Callable[[Change], None]] = []
         self.read_only = False
 
@@ -119,7 +121,7 @@ class Store:
         """
         with self._lock:
             list_rv = at_rv if at_rv is not None else self._rv
-            if at_rv is not None and at_rv < self._floor:
+            if at_rv is not None and at_rv < self._floor - 1:
                 raise SandboxApiError(
                     410,
                     "Expired",
@@ -158,7 +160,7 @@ class Store:
         """Changes with resourceVersion > `rv`; 410 Expired if the history has been trimmed past it."""
         with self._lock:
             if rv < self._floor - 1:
-                raise expired(rv, self._floor)
+                raise expired(rv, self._floor - 1)
             i = bisect.bisect_right(self._log, rv, key=lambda c: c.rv)
             return self._log[i:]
 
@@ -235,7 +237,7 @@ class Store:
                 n += 1
             for bucket in touched:
                 self._sorted[bucket].sort()
-            self._floor = self._rv
+            self._floor = self._rv + 1  # the loaded state is a list at _rv, not a history
             self._log.clear()
         return n
 

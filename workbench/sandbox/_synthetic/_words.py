@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-TEAMS = [
+TEAMS = (
     "payments",
     "checkout",
     "cart",
@@ -96,11 +96,11 @@ TEAMS = [
     "security",
     "secrets",
     "vault",
-]
+)
 
 ENVIRONMENTS = ("prod", "staging", "dev", "qa", "perf", "canary", "sandbox", "preview", "uat", "dr")
 
-COMPONENTS = [
+COMPONENTS = (
     "api",
     "web",
     "frontend",
@@ -132,7 +132,7 @@ COMPONENTS = [
     "router",
     "validator",
     "enricher",
-]
+)
 
 # (language runtime, main container port, an environment variable its images are tuned with)
 RUNTIMES = (
@@ -158,7 +158,7 @@ SIDECARS = (
 
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 
-# (pool letter, instance type, cpu, memory in Ki, ephemeral-storage in Ki, max pods)
+# (pool letter, instance type, cpu, memory, ephemeral-storage)
 NODE_POOLS = (
     ("a", "m6i.2xlarge", "8", "32086736Ki", "104845292Ki"),
     ("b", "m6i.4xlarge", "16", "64242452Ki", "104845292Ki"),
