@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import orjson
+from kubernetes import client, config
 
 
 def rss_mib(pid: int) -> tuple[float, float]:
@@ -73,7 +74,7 @@ def floor_server(pages: list[bytes]) -> http.server.ThreadingHTTPServer:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
 
-        def do_GET(self) -> None:  # noqa: N802  # http.server's name
+        def do_GET(self) -> None:  # http.server's name
             m = re.search(r"continue=(\d+)", self.path)
             body = pages[int(m.group(1)) if m else 0]
             self.send_response(200)
@@ -98,7 +99,9 @@ def floor_server(pages: list[bytes]) -> http.server.ThreadingHTTPServer:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pods", type=int, default=150_000)
     parser.add_argument("--nodes", type=int, default=5_000)
     parser.add_argument("--client-pages", type=int, default=10)
@@ -107,9 +110,20 @@ def main() -> int:
     kubeconfig = Path(tempfile.mkdtemp()) / "bench.kubeconfig"
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workbench.cli", "sandbox", "start", "--scenario", "healthy",
-         f"--synthetic=pods={args.pods},nodes={args.nodes}", "--kubeconfig", str(kubeconfig)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "workbench.cli",
+            "sandbox",
+            "start",
+            "--scenario",
+            "healthy",
+            f"--synthetic=pods={args.pods},nodes={args.nodes}",
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -129,7 +143,7 @@ def main() -> int:
         t0 = time.perf_counter()
         n_items, n_bytes, pages = fetch_pages(host, port, 500)
         paged_s = time.perf_counter() - t0
-        rss_after_paged, peak_paged = rss_mib(proc.pid)
+        _, peak_paged = rss_mib(proc.pid)
 
         t0 = time.perf_counter()
         once_bytes = fetch_once(host, port)
@@ -142,8 +156,6 @@ def main() -> int:
         floor_s = time.perf_counter() - t0
         floor.shutdown()
         del pages
-
-        from kubernetes import client, config
 
         config.load_kube_config(config_file=str(kubeconfig))
         api = client.CoreV1Api()
@@ -162,8 +174,11 @@ def main() -> int:
         proc.wait(timeout=30)
 
     mib = n_bytes / 2**20
-    print(f"\nSandbox list benchmark: {n_items} pods, {mib:.0f} MiB of JSON ({n_bytes / n_items / 1024:.1f} KiB/pod), "
-          f"{args.nodes} nodes; start-up (generate + load) {load_s:.1f} s; CPUs: {os.cpu_count()}")
+    per_pod = n_bytes / n_items / 1024
+    print(
+        f"\nSandbox list benchmark: {n_items} pods, {mib:.0f} MiB of JSON ({per_pod:.1f} KiB/pod), "
+        f"{args.nodes} nodes; start-up (generate + load) {load_s:.1f} s; CPUs: {os.cpu_count()}"
+    )
     print(f"{'method':<34}{'time s':>9}{'pods/s':>11}{'MiB/s':>9}{'vs floor':>10}")
     rows = [
         ("floor (pre-encoded pages)", floor_s, floor_items),
@@ -174,12 +189,15 @@ def main() -> int:
     floor_rate = floor_items / floor_s
     for name, secs, items in rows:
         rate = items / secs
-        print(f"{name:<34}{secs:>9.2f}{rate:>11.0f}{(n_bytes / n_items) * rate / 2**20:>9.0f}{floor_rate / rate:>9.1f}x")
+        mib_s = (n_bytes / n_items) * rate / 2**20
+        print(f"{name:<34}{secs:>9.2f}{rate:>11.0f}{mib_s:>9.0f}{floor_rate / rate:>9.1f}x")
     print(f"\nofficial client extrapolated to {n_items} pods: {n_items / client_rate:.0f} s")
-    print(f"sandbox memory: {rss_loaded:.0f} MiB after load = {rss_loaded / mib:.2f}x the data; "
-          f"peak {peak_paged:.0f} MiB during the paged list ({peak_paged / mib:.2f}x), "
-          f"{peak_once:.0f} MiB after the unpaged list ({peak_once / mib:.2f}x); "
-          f"unpaged body {once_bytes / 2**20:.0f} MiB")
+    print(
+        f"sandbox memory: {rss_loaded:.0f} MiB after load = {rss_loaded / mib:.2f}x the data; "
+        f"peak {peak_paged:.0f} MiB during the paged list ({peak_paged / mib:.2f}x), "
+        f"{peak_once:.0f} MiB after the unpaged list ({peak_once / mib:.2f}x); "
+        f"unpaged body {once_bytes / 2**20:.0f} MiB"
+    )
     return 0
 
 

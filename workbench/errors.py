@@ -5,6 +5,7 @@ attributes, and says what caused it and how to fix it::
 
     WorkbenchError
     ├── ConfigError              bad settings or arguments (names the setting and a valid value)
+    ├── QuantityError            a value that is not a Kubernetes quantity (apimachinery's message)
     └── SandboxError             the loopback sandbox cluster
         ├── ScenarioError        a scenario or manifest that cannot be loaded (names the file)
         ├── SandboxStartError    the server could not start (port taken, bad options)
@@ -23,6 +24,10 @@ class WorkbenchError(Exception):
 
 class ConfigError(WorkbenchError):
     """A setting or argument is invalid; the message names it and a valid value."""
+
+
+class QuantityError(WorkbenchError, ValueError):
+    """A value is not a Kubernetes quantity; the message is the one apimachinery returns."""
 
 
 class SandboxError(WorkbenchError):

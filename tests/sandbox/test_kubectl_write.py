@@ -452,6 +452,18 @@ def test_delete_namespace_with_its_contents(kubectl: Kubectl) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public"])
+def test_the_system_namespaces_may_not_be_deleted(kubectl: Kubectl, name: str) -> None:
+    for dry_run in ("--dry-run=none", "--dry-run=server"):
+        refused = kubectl("delete", "namespace", name, dry_run, check=False)
+        assert (refused.returncode, refused.stderr.strip()) == (
+            1,
+            f'Error from server (Forbidden): namespaces "{name}" is forbidden: '
+            "this namespace may not be deleted",
+        )
+    assert kubectl("get", "namespace", name).stdout.splitlines()[1].split()[:2] == [name, "Active"]
+
+
 def test_wait_for_a_condition(kubectl: Kubectl) -> None:
     met = kubectl("wait", "--for=condition=Ready", "pod", "-l", "k8s-app=kube-proxy", "-n", "kube-system")
     assert met.stdout.splitlines() == [

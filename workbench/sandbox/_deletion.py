@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 POD_STOP_SECONDS = 1.0
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
+# The namespaces kube-apiserver's NamespaceLifecycle plugin never lets anyone delete.
+IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 # Kinds (core and storage.k8s.io) whose registries set ReturnDeletedObject.
 RETURNS_DELETED = frozenset(
     {"Pod", "Service", "ServiceAccount", "PersistentVolume", "PersistentVolumeClaim", "StorageClass"}
@@ -48,6 +50,14 @@ def delete(
     """Delete one object. Returns (HTTP code, body): 200 with a Status or the object when it is gone,
     202 with the object when its deletion is pending (grace period, finalizers, foreground)."""
     api.check_writable()
+    if rtype.kind == "Namespace" and not rtype.group and name in IMMORTAL_NAMESPACES:
+        # The NamespaceLifecycle admission plugin refuses before anything is read, dry run or not.
+        raise SandboxApiError(
+            403,
+            "Forbidden",
+            f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+            details={"name": name, "kind": "namespaces"},
+        )
     with api.store.lock:
         obj = api.get(rtype, namespace, name)
         meta = obj["metadata"]

@@ -9,10 +9,12 @@ the create-time admission plugins and allocations) and then `validate`::
 
 from __future__ import annotations
 
+from workbench.errors import QuantityError
+from workbench.quantity import canonical_quantity, parse_quantity
+
 from ._context import AdmissionContext
 from ._defaults import apply_defaults
 from ._pod_defaults import compute_qos_class
-from ._quantity import QuantityError, canonical_quantity, parse_quantity
 from ._validation import validate
 
 __all__ = [

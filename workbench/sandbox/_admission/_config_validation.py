@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from workbench.errors import QuantityError
+from workbench.quantity import parse_quantity
+
 from ._errors import (
     FieldError,
     Key,
@@ -24,7 +27,6 @@ from ._names import (
     validate_object_meta,
 )
 from ._pod_defaults import as_dict, as_list
-from ._quantity import QuantityError, parse_quantity
 
 _MAX_DATA_SIZE = 1024 * 1024
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from workbench.errors import QuantityError
+from workbench.quantity import parse_quantity
+
 from ._errors import decode_error
-from ._quantity import QuantityError, parse_quantity
 from ._schemas import SCHEMAS, BytesMap, IntOrString, Node, QuantityMap, Scalar, Slice, StrMap, Struct, top
 
 

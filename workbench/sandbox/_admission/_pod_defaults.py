@@ -13,10 +13,10 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from workbench.errors import SandboxApiError
+from workbench.errors import QuantityError, SandboxApiError
+from workbench.quantity import canonical_quantity, parse_quantity
 
 from ._errors import go_quote
-from ._quantity import QuantityError, canonical_quantity, parse_quantity
 
 SA_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 SA_VOLUME_PREFIX = "kube-api-access-"

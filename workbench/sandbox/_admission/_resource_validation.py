@@ -7,10 +7,12 @@ limits, and equal to them for resources that cannot be overcommitted (hugepages,
 
 from __future__ import annotations
 
+from workbench.errors import QuantityError
+from workbench.quantity import parse_quantity
+
 from ._errors import FieldError, Key, at, invalid, required
 from ._names import is_qualified_name
 from ._pod_defaults import as_dict
-from ._quantity import QuantityError, parse_quantity
 
 _STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 

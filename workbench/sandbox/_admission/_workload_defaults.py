@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.quantity import canonical_quantity
+
 from ._context import AdmissionContext
 from ._pod_defaults import as_dict, default_template, dicts, fill_status, set_if_none, spec_of
-from ._quantity import canonical_quantity
 
 
 def default_deployment(obj: dict[str, Any], ctx: AdmissionContext) -> None:
