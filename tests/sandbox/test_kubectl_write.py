@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -27,13 +28,14 @@ from workbench import sandbox as sandbox_pkg
 pytestmark = pytest.mark.kubectl
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
+KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
 
 def runner(sb: sandbox_pkg.Sandbox, cache: Path) -> Kubectl:
     """Like the shared `kubectl` fixture, for a sandbox a test starts itself."""
 
     def run(*args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        cmd = ["kubectl", f"--kubeconfig={sb.kubeconfig}", f"--cache-dir={cache}", *args]
+        cmd = [KUBECTL, f"--kubeconfig={sb.kubeconfig}", f"--cache-dir={cache}", *args]
         result = subprocess.run(cmd, capture_output=True, text=True, input=stdin, timeout=60, check=False)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
@@ -268,7 +270,7 @@ def test_patch_in_all_three_types_and_server_dry_run(kubectl: Kubectl) -> None:
     ports = jsonpath(kubectl, *target, path="{.spec.template.spec.containers[0].ports[0].containerPort}")
     assert ports == "80"
     dry = kubectl("patch", *target, "-p", '{"spec":{"replicas":7}}', "--dry-run=server")
-    assert dry.stdout.strip() == "deployment.apps/web patched"
+    assert dry.stdout.strip() == "deployment.apps/web patched"  # kubectl patch adds no "(server dry run)"
     assert jsonpath(kubectl, *target, path="{.spec.replicas}") == "4"
     unchanged = kubectl("patch", *target, "-p", '{"spec":{"replicas":4}}')
     assert unchanged.stdout.strip() == "deployment.apps/web patched (no change)"

@@ -55,7 +55,7 @@ def stream(
         assert resp.status == 200, resp.read()
         assert resp.getheader("Content-Type") == "application/json"
         assert resp.getheader("Transfer-Encoding") == "chunked"
-        events = []
+        events: list[Any] = []
         while limit is None or len(events) < limit:
             line = resp.readline()
             if not line:
@@ -302,6 +302,9 @@ def test_outrun_history_gives_410(short_memory: Sandbox) -> None:
     start = rv_now(short_memory)
     events = stream(short_memory, f"{CMS}?watch=true&resourceVersion={start}&timeoutSeconds=1")
     assert events == []  # the load itself is not history: watching from its version works
+    before = int(start) - 1  # but the loaded state cannot be replayed as changes
+    [too_old] = stream(short_memory, f"{CMS}?watch=true&resourceVersion={before}&timeoutSeconds=5")
+    assert too_old["object"]["message"] == f"too old resource version: {before} ({start})"
     for i in range(12):
         call(short_memory, "POST", CMS, configmap(f"churn-{i}"))
     [expired] = stream(short_memory, f"{CMS}?watch=true&resourceVersion={start}&timeoutSeconds=5")

@@ -32,6 +32,7 @@ from workbench.sandbox._selectors import (
     parse_field_selector,
     parse_label_selector,
 )
+from workbench.sandbox._statuses import check_resource_version, not_found
 from workbench.sandbox._store import Entry, Key, Store
 
 # events.k8s.io field names → the core/v1 names its stored (core) events are indexed under.
@@ -59,22 +60,6 @@ class Page:
     resource_version: int
     continue_token: str
     remaining: int | None
-
-
-def not_found(rtype: ResourceType, name: str) -> SandboxApiError:
-    details: dict[str, Any] = {"name": name, "kind": rtype.plural}
-    if rtype.group:
-        details["group"] = rtype.group
-    return SandboxApiError(404, "NotFound", f'{rtype.key} "{name}" not found', details=details)
-
-
-def conflict(rtype: ResourceType, name: str, why: str) -> SandboxApiError:
-    details: dict[str, Any] = {"name": name, "kind": rtype.plural}
-    if rtype.group:
-        details["group"] = rtype.group
-    return SandboxApiError(
-        409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": {why}', details=details
-    )
 
 
 class Api:
@@ -286,14 +271,7 @@ class Api:
             )
         with self.store.lock:  # read-check-write as one step, like an etcd transaction
             old = self.get(rtype, namespace, name)
-            want_rv = new["metadata"].get("resourceVersion")
-            if want_rv and want_rv != old["metadata"]["resourceVersion"]:
-                raise conflict(
-                    rtype,
-                    name,
-                    "the object has been modified; please apply your changes to the "
-                    "latest version and try again",
-                )
+            check_resource_version(rtype, old, new["metadata"].get("resourceVersion"))
             return self._commit(
                 rtype,
                 old,
@@ -352,13 +330,7 @@ class Api:
                 if isinstance(patch_doc, dict)
                 else None
             )
-            if want_rv and want_rv != old["metadata"]["resourceVersion"]:
-                raise conflict(
-                    rtype,
-                    name,
-                    "the object has been modified; please apply your changes to the "
-                    "latest version and try again",
-                )
+            check_resource_version(rtype, old, want_rv)
             return self._commit(
                 rtype,
                 old,
@@ -433,6 +405,7 @@ class Api:
             # The last finalizer is gone: the object's deletion completes now.
             key = self.index(rtype, new)[0]
             self.store.remove(self.bucket(rtype), key, new)
+            _deletion.removed(self, rtype, new)  # the garbage collector takes over its dependents
             return new
         key, labels, fields = self.index(rtype, new)
         self.store.put(self.bucket(rtype), key, new, labels=labels, fields=fields)

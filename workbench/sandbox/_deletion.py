@@ -20,6 +20,7 @@ from workbench.sandbox import _crd
 from workbench.sandbox._clock import rfc3339
 from workbench.sandbox._kinds import ResourceType
 from workbench.sandbox._meta import managed_entry, record_manager
+from workbench.sandbox._statuses import conflict
 from workbench.sandbox._store import Key
 
 if TYPE_CHECKING:
@@ -63,14 +64,14 @@ def delete(
         meta = obj["metadata"]
         pre = options.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta.get("uid"):
-            raise _precondition(
+            raise conflict(
                 rtype,
                 name,
                 f"Precondition failed: UID in precondition: {pre['uid']}, "
                 f"UID in object meta: {meta.get('uid')}",
             )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
-            raise _precondition(
+            raise conflict(
                 rtype,
                 name,
                 "Precondition failed: ResourceVersion in precondition: "
@@ -241,6 +242,14 @@ def _finish_foreground(api: Api, owner_uid: str) -> None:
             return
 
 
+def removed(api: Api, rtype: ResourceType, obj: dict[str, Any]) -> None:
+    """An object whose deletion waited on finalizers has just left the store (its last finalizer
+    was removed): collect its dependents, and let an owner waiting in foreground deletion go."""
+    _release_owners(api, rtype, obj)
+    uid = obj["metadata"].get("uid", "")
+    api.clock.call_later(0, lambda: collect(api, uid))
+
+
 def _release_owners(api: Api, rtype: ResourceType, obj: dict[str, Any]) -> None:
     """A removed dependent may be the last one an owner in foreground deletion waits for.
 
@@ -315,12 +324,3 @@ def _gone_body(rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     if rtype.group:
         details["group"] = rtype.group
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
-
-
-def _precondition(rtype: ResourceType, name: str, why: str) -> SandboxApiError:
-    details: dict[str, Any] = {"name": name, "kind": rtype.plural}
-    if rtype.group:
-        details["group"] = rtype.group
-    return SandboxApiError(
-        409, "Conflict", f'Operation cannot be fulfilled on {rtype.key} "{name}": {why}', details=details
-    )

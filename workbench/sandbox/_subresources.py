@@ -13,6 +13,7 @@ from workbench.sandbox._api import Api, apply_patch
 from workbench.sandbox._clock import rfc3339
 from workbench.sandbox._kinds import ResourceType
 from workbench.sandbox._selectors import label_selector_from_spec
+from workbench.sandbox._statuses import check_resource_version
 
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 
@@ -74,15 +75,7 @@ def update_scale(
                 f"{rtype.key}/scale (expected kind Scale)",
             )
         # Optimistic concurrency holds for patches too: a stale resourceVersion in the result conflicts.
-        want = (new_scale.get("metadata") or {}).get("resourceVersion")
-        if want and want != parent["metadata"]["resourceVersion"]:
-            raise SandboxApiError(
-                409,
-                "Conflict",
-                f'Operation cannot be fulfilled on {rtype.key} "{name}": '
-                "the object has been modified; please apply your changes to the latest "
-                "version and try again",
-            )
+        check_resource_version(rtype, parent, (new_scale.get("metadata") or {}).get("resourceVersion"))
         replicas = (new_scale.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise SandboxApiError(
