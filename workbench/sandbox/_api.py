@@ -21,7 +21,7 @@ import orjson
 import yaml
 
 from workbench.errors import SandboxApiError
-from workbench.sandbox import _crd, _patch
+from workbench.sandbox import _crd, _deletion, _patch
 from workbench.sandbox._admission import AdmissionContext, apply_defaults, validate
 from workbench.sandbox._clock import Clock, rfc3339
 from workbench.sandbox._kinds import Registry, ResourceType

@@ -378,6 +378,18 @@ BUILTIN: tuple[ResourceType, ...] = (
     ResourceType(
         "scheduling.k8s.io", ("v1",), "priorityclasses", "priorityclass", "PriorityClass", False, ("pc",)
     ),
+    ResourceType(
+        "",
+        ("v1",),
+        "resourcequotas",
+        "resourcequota",
+        "ResourceQuota",
+        True,
+        ("quota",),
+        subresources=("status",),
+        has_status=True,
+    ),
+    ResourceType("", ("v1",), "limitranges", "limitrange", "LimitRange", True, ("limits",)),
     ResourceType("storage.k8s.io", ("v1",), "storageclasses", "storageclass", "StorageClass", False, ("sc",)),
     ResourceType("coordination.k8s.io", ("v1",), "leases", "lease", "Lease", True),
     ResourceType(
