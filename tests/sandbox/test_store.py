@@ -110,3 +110,36 @@ def test_bulk_load_records_no_history_but_serves_lists() -> None:
     page, _, _, _ = store.page("configmaps", None)
     assert [e.decode()["metadata"]["name"] for e in page] == ["cm-1", "cm-2", "cm-3"]
     assert store.changes_since(store.resource_version) == []
+
+
+def test_the_owner_index_follows_writes_and_deletes() -> None:
+    store = Store()
+    owner = {"metadata": {"name": "rs", "namespace": "default", "uid": "u-rs"}}
+    store.put("replicasets.apps", ("default", "rs"), owner, labels={}, fields={})
+    for name in ("p1", "p2"):
+        pod = {
+            "metadata": {
+                "name": name,
+                "namespace": "default",
+                "uid": f"u-{name}",
+                "ownerReferences": [{"uid": "u-rs", "kind": "ReplicaSet", "name": "rs"}],
+            }
+        }
+        store.put("pods", ("default", name), pod, labels={}, fields={})
+    assert [k for _, k, _ in store.dependents("u-rs")] == [("default", "p1"), ("default", "p2")]
+    found = store.find_uid("u-p2")
+    assert found is not None
+    assert found[:2] == ("pods", ("default", "p2"))
+    # Orphaning p1 (its ownerReference removed) and deleting p2 both leave the index.
+    store.put(
+        "pods",
+        ("default", "p1"),
+        {"metadata": {"name": "p1", "namespace": "default", "uid": "u-p1"}},
+        labels={},
+        fields={},
+    )
+    store.remove(
+        "pods", ("default", "p2"), {"metadata": {"name": "p2", "namespace": "default", "uid": "u-p2"}}
+    )
+    assert store.dependents("u-rs") == []
+    assert store.find_uid("u-p2") is None

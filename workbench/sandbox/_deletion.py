@@ -194,52 +194,37 @@ def _dependents(api: Api, owner_uid: str) -> list[tuple[ResourceType, dict[str, 
     if not owner_uid:
         return []
     found = []
-    seen: set[str] = set()
-    for rtype in api.registry.all():
-        bucket = api.bucket(rtype)
-        if bucket in seen or api.registry.is_virtual(rtype):
-            continue
-        seen.add(bucket)
-        for entry in api.store.iter_entries(bucket):
-            if owner_uid.encode() in entry.raw:  # cheap pre-filter before decoding
-                obj = entry.decode()
-                if any(r.get("uid") == owner_uid for r in obj["metadata"].get("ownerReferences") or []):
-                    found.append((rtype, obj))
+    for bucket, _, entry in api.store.dependents(owner_uid):
+        rtype = api.registry.get(bucket)
+        if rtype is not None:
+            found.append((rtype, entry.decode()))
     return found
 
 
 def _owner_exists(api: Api, uid: str) -> bool:
-    if not uid:
-        return False
-    for rtype in api.registry.all():
-        for entry in api.store.iter_entries(api.bucket(rtype)):
-            if entry.uid == uid:
-                return True
-    return False
+    return bool(uid) and api.store.find_uid(uid) is not None
 
 
 def _finish_foreground(api: Api, owner_uid: str) -> None:
     """An owner waiting in foreground deletion goes once no dependents are left."""
     if _dependents(api, owner_uid):
         return
-    for rtype in api.registry.all():
-        for entry in api.store.iter_entries(api.bucket(rtype)):
-            if entry.uid != owner_uid:
-                continue
-            obj = entry.decode()
-            finalizers = [f for f in obj["metadata"].get("finalizers") or [] if f != FOREGROUND]
-            if len(finalizers) == len(obj["metadata"].get("finalizers") or []):
-                return
-            obj["metadata"]["finalizers"] = finalizers
-            key = api.index(rtype, obj)[0]
-            if finalizers:
-                _, labels, fields = api.index(rtype, obj)
-                api.store.put(api.bucket(rtype), key, obj, labels=labels, fields=fields)
-            else:
-                del obj["metadata"]["finalizers"]
-                api.store.remove(api.bucket(rtype), key, obj)
-                _release_owners(api, rtype, obj)
-            return
+    found = api.store.find_uid(owner_uid)
+    rtype = api.registry.get(found[0]) if found is not None else None
+    if found is None or rtype is None:
+        return
+    obj = found[2].decode()
+    finalizers = [f for f in obj["metadata"].get("finalizers") or [] if f != FOREGROUND]
+    if len(finalizers) == len(obj["metadata"].get("finalizers") or []):
+        return
+    obj["metadata"]["finalizers"] = finalizers
+    key, labels, fields = api.index(rtype, obj)
+    if finalizers:
+        api.store.put(api.bucket(rtype), key, obj, labels=labels, fields=fields)
+    else:
+        del obj["metadata"]["finalizers"]
+        api.store.remove(api.bucket(rtype), key, obj)
+        _release_owners(api, rtype, obj)
 
 
 def removed(api: Api, rtype: ResourceType, obj: dict[str, Any]) -> None:

@@ -476,6 +476,10 @@ class Registry:
     def is_virtual(self, rtype: ResourceType) -> bool:
         return rtype.key in VIRTUAL
 
+    def get(self, key: str) -> ResourceType | None:
+        """The type by qualified resource (``pods``, ``deployments.apps``), e.g. a store bucket's."""
+        return self._by_key.get(key)
+
     def find(self, group: str, version: str, plural: str) -> ResourceType | None:
         rtype = self._by_key.get(f"{plural}.{group}" if group else plural)
         if rtype is None or version not in rtype.versions:

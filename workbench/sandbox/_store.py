@@ -35,6 +35,8 @@ class Entry:
     uid: str
     labels: Mapping[str, str]
     fields: Mapping[str, str]
+    owners: tuple[str, ...] = ()
+    """The uids in ``metadata.ownerReferences`` (for the garbage collector's index)."""
 
     def decode(self) -> dict[str, Any]:
         obj: dict[str, Any] = orjson.loads(self.raw)
@@ -77,6 +79,8 @@ class Store:
         # start from `_floor - 1` or later (an empty store has no history to lose).
         self._floor = 1
         self._subscribers: list[Callable[[Change], None]] = []
+        self._by_uid: dict[str, tuple[str, Key]] = {}
+        self._owned: dict[str, set[tuple[str, Key]]] = {}  # owner uid -> its dependents
         self.read_only = False
 
     # -- reads -------------------------------------------------------------------------------
@@ -191,13 +195,21 @@ class Store:
             self._rv += 1
             obj["metadata"]["resourceVersion"] = str(self._rv)
             entry = Entry(
-                orjson.dumps(obj), self._rv, obj["metadata"].get("uid", ""), dict(labels), dict(fields)
+                orjson.dumps(obj),
+                self._rv,
+                obj["metadata"].get("uid", ""),
+                dict(labels),
+                dict(fields),
+                _owner_uids(obj),
             )
             entries = self._buckets.setdefault(bucket, {})
             prev = entries.get(key)
             entries[key] = entry
             if prev is None:
                 bisect.insort(self._sorted.setdefault(bucket, []), key)
+            else:
+                self._unindex(bucket, key, prev)
+            self._index(bucket, key, entry)
             self._record(Change(self._rv, "ADDED" if prev is None else "MODIFIED", bucket, key, entry, prev))
             return entry
 
@@ -208,9 +220,10 @@ class Store:
             prev = entries.pop(key)
             keys = self._sorted[bucket]
             del keys[bisect.bisect_left(keys, key)]
+            self._unindex(bucket, key, prev)
             self._rv += 1
             obj["metadata"]["resourceVersion"] = str(self._rv)
-            entry = Entry(orjson.dumps(obj), self._rv, prev.uid, prev.labels, prev.fields)
+            entry = Entry(orjson.dumps(obj), self._rv, prev.uid, prev.labels, prev.fields, prev.owners)
             self._record(Change(self._rv, "DELETED", bucket, key, entry, prev))
             return entry
 
@@ -231,9 +244,19 @@ class Store:
                 if key not in entries:
                     self._sorted.setdefault(bucket, []).append(key)
                     touched.add(bucket)
-                entries[key] = Entry(
-                    orjson.dumps(obj), self._rv, obj["metadata"].get("uid", ""), labels, fields
+                prev = entries.get(key)
+                if prev is not None:
+                    self._unindex(bucket, key, prev)
+                entry = Entry(
+                    orjson.dumps(obj),
+                    self._rv,
+                    obj["metadata"].get("uid", ""),
+                    labels,
+                    fields,
+                    _owner_uids(obj),
                 )
+                entries[key] = entry
+                self._index(bucket, key, entry)
                 n += 1
             for bucket in touched:
                 self._sorted[bucket].sort()
@@ -253,7 +276,37 @@ class Store:
 
         return unsubscribe
 
+    def find_uid(self, uid: str) -> tuple[str, Key, Entry] | None:
+        """The object with this uid, wherever it is stored."""
+        with self._lock:
+            where = self._by_uid.get(uid)
+            if where is None:
+                return None
+            entry = self._buckets[where[0]][where[1]]
+            return where[0], where[1], entry
+
+    def dependents(self, owner_uid: str) -> list[tuple[str, Key, Entry]]:
+        """The objects whose ownerReferences name `owner_uid` (the garbage collector's graph)."""
+        with self._lock:
+            return [(b, k, self._buckets[b][k]) for b, k in sorted(self._owned.get(owner_uid, ()))]
+
     # -- internals -----------------------------------------------------------------------------
+    def _index(self, bucket: str, key: Key, entry: Entry) -> None:
+        if entry.uid:
+            self._by_uid[entry.uid] = (bucket, key)
+        for owner in entry.owners:
+            self._owned.setdefault(owner, set()).add((bucket, key))
+
+    def _unindex(self, bucket: str, key: Key, entry: Entry) -> None:
+        if entry.uid and self._by_uid.get(entry.uid) == (bucket, key):
+            del self._by_uid[entry.uid]
+        for owner in entry.owners:
+            owned = self._owned.get(owner)
+            if owned is not None:
+                owned.discard((bucket, key))
+                if not owned:
+                    del self._owned[owner]
+
     def _record(self, change: Change) -> None:
         self._log.append(change)
         if len(self._log) > 2 * self._history:
@@ -281,3 +334,8 @@ class Store:
             if change.bucket == bucket and change.key not in overlay:
                 overlay[change.key] = change.prev
         return overlay
+
+
+def _owner_uids(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    refs = obj["metadata"].get("ownerReferences") or ()
+    return tuple(r["uid"] for r in refs if isinstance(r, dict) and r.get("uid"))
