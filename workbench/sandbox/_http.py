@@ -37,6 +37,10 @@ class BaseHandler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes; with Nagle on, each response waits ~40 ms for the
     # client's delayed ACK.
     disable_nagle_algorithm = True
+    # A client that stops sending mid-request must not hold a thread forever. Watches and follows
+    # only write (and poll with select), so the timeout never cuts a healthy stream.
+    timeout = 120
+    streaming = False  # set once a chunked response has begun: an error can then only end it
     server_version = "workbench-sandbox"
     sys_version = ""
 
@@ -181,6 +185,7 @@ class BaseHandler(BaseHTTPRequestHandler):
         self.end_stream()
 
     def start_stream(self, code: int, ctype: str) -> None:
+        self.streaming = True
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Transfer-Encoding", "chunked")

@@ -96,6 +96,7 @@ class Handler(BaseHandler):
 
     def _dispatch(self, method: str) -> None:
         self.parse_target()
+        self.streaming = False
         try:
             raw = self.read_body() if method in ("POST", "PUT", "PATCH", "DELETE") else b""
             if not self._non_resource(method):
@@ -103,13 +104,19 @@ class Handler(BaseHandler):
                 if route is None:
                     raise not_found_path()
                 self._resource(method, route, raw)
-        except SandboxApiError as err:
-            self.send_error_status(err)
         except ClientGoneError:
             self.close_connection = True
         except Exception as exc:  # noqa: BLE001  # a server bug must answer 500, never drop the connection
-            _log_internal(exc)
-            self.send_error_status(SandboxApiError(500, "InternalError", f"Internal error occurred: {exc!r}"))
+            err = exc if isinstance(exc, SandboxApiError) else None
+            if err is None:
+                _log_internal(exc)
+                err = SandboxApiError(500, "InternalError", f"Internal error occurred: {exc!r}")
+            if self.streaming:
+                # Mid-stream, a Status would corrupt the body: end the stream and the connection.
+                self.end_stream()
+                self.close_connection = True
+            else:
+                self.send_error_status(err)
 
     # -- discovery, version, openapi, health -----------------------------------------------------------
     def _non_resource(self, method: str) -> bool:
