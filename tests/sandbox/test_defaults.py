@@ -175,6 +175,22 @@ def test_kubectl_run_pod_gets_admission_plugins_and_status() -> None:
     }
 
 
+def test_a_mirror_pod_gets_no_service_account_or_token_volume() -> None:
+    body = {
+        "metadata": {
+            "name": "etcd-node-1",
+            "namespace": "kube-system",
+            "annotations": {"kubernetes.io/config.mirror": "abc"},
+        },
+        "spec": {"containers": [{"name": "etcd", "image": "registry.k8s.io/etcd:3.5.16-0"}]},
+    }
+    spec = defaulted("Pod", body)["spec"]
+    assert "serviceAccountName" not in spec
+    assert "serviceAccount" not in spec
+    assert "volumes" not in spec
+    assert spec["tolerations"] == DEFAULT_TOLERATIONS
+
+
 def test_kubectl_create_service_clusterip_allocates_an_ip() -> None:
     body = {
         "kind": "Service",

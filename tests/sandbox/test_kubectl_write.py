@@ -217,7 +217,6 @@ def test_create_typed_objects_from_flags(kubectl: Kubectl) -> None:
     assert "password: 7 bytes" in squashed(kubectl("describe", "secret", "s1", *ns).stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="_admission: stringData is stored as sent instead of merged into data")
 def test_secret_string_data_is_merged_into_data(kubectl: Kubectl) -> None:
     secret = {
         "apiVersion": "v1",
@@ -230,9 +229,6 @@ def test_secret_string_data_is_merged_into_data(kubectl: Kubectl) -> None:
     assert (stored.get("data"), "stringData" in stored) == ({"password": "aHVudGVyMg=="}, False)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="_admission: unknown fields are stored; fieldValidation=Strict is ignored"
-)
 def test_unknown_fields_are_refused_under_strict_field_validation(kubectl: Kubectl) -> None:
     typo = deployment("typo", "strict-ns").replace("replicas: 2", "replica: 2")
     refused = kubectl("create", "-f", "-", stdin=typo, check=False)

@@ -10,10 +10,12 @@ through this same class, so it obeys the same rules as kubectl.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import random
 import threading
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,13 @@ import yaml
 
 from workbench.errors import SandboxApiError
 from workbench.sandbox import _crd, _deletion, _patch
-from workbench.sandbox._admission import AdmissionContext, apply_defaults, validate
+from workbench.sandbox._admission import (
+    AdmissionContext,
+    FieldValidation,
+    apply_defaults,
+    check_unknown_fields,
+    validate,
+)
 from workbench.sandbox._clock import Clock, rfc3339
 from workbench.sandbox._kinds import Registry, ResourceType
 from workbench.sandbox._meta import managed_entry, new_uid, record_manager, strip_server_fields
@@ -50,6 +58,35 @@ PATCH_TYPES = {
     "application/json-patch+json": "json",
     "application/apply-patch+yaml": "apply",
 }
+
+# Warnings for the client (kube-apiserver's `warning.AddWarning`): a write records them here and the
+# HTTP handler that opened `collect_warnings()` sends them as `Warning` headers. A context variable
+# keeps concurrent requests apart (one thread each) and spares every Api method a return channel;
+# outside such a block (the control plane's own writes) warnings are dropped.
+_WARNINGS: ContextVar[list[str] | None] = ContextVar("sandbox_warnings", default=None)
+
+
+@contextlib.contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """Collect the warnings the writes made inside the block give (each text once, in order)."""
+    sink: list[str] = []
+    token = _WARNINGS.set(sink)
+    try:
+        yield sink
+    finally:
+        _WARNINGS.reset(token)
+
+
+def add_warnings(texts: list[str]) -> None:
+    """Record warnings for the request being served, if one is collecting them."""
+    sink = _WARNINGS.get()
+    if sink is not None:
+        sink.extend(t for t in texts if t not in sink)
+
+
+def pending_warnings() -> list[str]:
+    """The warnings recorded so far in the innermost `collect_warnings` block (empty outside one)."""
+    return list(_WARNINGS.get() or ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +238,14 @@ class Api:
         *,
         dry_run: bool = False,
         manager: str = "unknown",
+        field_validation: FieldValidation = "Warn",
     ) -> dict[str, Any]:
+        """POST: create `body`; unknown fields are dropped and, per `field_validation`, refused or
+        reported (see `collect_warnings`)."""
         self.check_writable()
         obj = _check_body(rtype, body)
+        if not self.registry.is_custom(rtype):
+            add_warnings(check_unknown_fields(obj, field_validation))
         meta = obj["metadata"]
         if rtype.namespaced:
             if meta.get("namespace") not in (None, "", namespace):
@@ -257,6 +299,7 @@ class Api:
         dry_run: bool = False,
         manager: str = "unknown",
         operation: str = "Update",
+        field_validation: FieldValidation = "Warn",
     ) -> dict[str, Any]:
         """PUT: replace the object (or its status), with optimistic concurrency when the body has a
         resourceVersion. Returns the stored object (unchanged and not re-versioned if nothing changed)."""
@@ -271,6 +314,8 @@ class Api:
             )
         with self.store.lock:  # read-check-write as one step, like an etcd transaction
             old = self.get(rtype, namespace, name)
+            if not self.registry.is_custom(rtype):
+                add_warnings(check_unknown_fields(new, field_validation, old=old))
             check_resource_version(rtype, old, new["metadata"].get("resourceVersion"))
             return self._commit(
                 rtype,
@@ -293,8 +338,10 @@ class Api:
         subresource: str = "",
         dry_run: bool = False,
         manager: str = "unknown",
+        field_validation: FieldValidation = "Warn",
     ) -> dict[str, Any]:
-        """PATCH in any of the four types; the patch applies to the whole object, as on a real server."""
+        """PATCH in any of the four types; the patch applies to the whole object, as on a real server.
+        Unknown fields are checked in the patched object, as kube-apiserver decodes it."""
         self.check_writable()
         kind = PATCH_TYPES.get(content_type.split(";", maxsplit=1)[0].strip())
         if kind is None:
@@ -321,9 +368,18 @@ class Api:
                 old = self.get(rtype, namespace, name)
             except SandboxApiError:
                 if kind == "apply":  # server-side apply creates what is missing
-                    return self.create(rtype, namespace, patch_doc, dry_run=dry_run, manager=manager)
+                    return self.create(
+                        rtype,
+                        namespace,
+                        patch_doc,
+                        dry_run=dry_run,
+                        manager=manager,
+                        field_validation=field_validation,
+                    )
                 raise
             new = apply_patch(kind, old, patch_doc, rtype.kind)
+            if not self.registry.is_custom(rtype):
+                add_warnings(check_unknown_fields(new, field_validation, old=old, patch=(kind, patch_doc)))
             _check_patched(rtype, old, new, name)
             want_rv = (
                 (patch_doc.get("metadata") or {}).get("resourceVersion")

@@ -429,6 +429,16 @@ BUILTIN: tuple[ResourceType, ...] = (
         False,  # cluster-scoped like the real one: the namespace asked about is in spec.namespace
         verbs=("create",),
     ),
+    # `kubectl auth whoami`
+    ResourceType(
+        "authentication.k8s.io",
+        ("v1",),
+        "selfsubjectreviews",
+        "selfsubjectreview",
+        "SelfSubjectReview",
+        False,
+        verbs=("create",),
+    ),
 )
 
 # events.k8s.io/v1 events are a second view of the core/v1 event store.
@@ -439,6 +449,7 @@ VIRTUAL = frozenset(
         "pods.metrics.k8s.io",
         "selfsubjectaccessreviews.authorization.k8s.io",
         "selfsubjectrulesreviews.authorization.k8s.io",
+        "selfsubjectreviews.authentication.k8s.io",
     }
 )
 

@@ -23,7 +23,8 @@ from workbench.sandbox import (
     _subresources,
     _watch,
 )
-from workbench.sandbox._api import PATCH_TYPES, Api, apply_patch
+from workbench.sandbox._admission import FieldValidation, field_validation
+from workbench.sandbox._api import PATCH_TYPES, Api, apply_patch, collect_warnings, pending_warnings
 from workbench.sandbox._api import _parse_patch as parse_patch
 from workbench.sandbox._http import BaseHandler, ClientGoneError, log
 from workbench.sandbox._logs import LogStore
@@ -94,7 +95,19 @@ class Handler(BaseHandler):
             err = SandboxApiError(int(code), reason, message or phrase)
         self.send_error_status(err)
 
+    def end_headers(self) -> None:
+        """Send the warnings the request's writes gave; kubectl prints each as ``Warning: <text>``."""
+        for text in pending_warnings():
+            header = _warning_header(text)
+            if header is not None:
+                self.send_header("Warning", header)
+        super().end_headers()
+
     def _dispatch(self, method: str) -> None:
+        with collect_warnings():  # for end_headers, whichever response the request ends with
+            self._dispatch_request(method)
+
+    def _dispatch_request(self, method: str) -> None:
         self.parse_target()
         self.streaming = False
         try:
@@ -189,6 +202,10 @@ class Handler(BaseHandler):
         if rtype.group == "metrics.k8s.io":
             _endpoints.metrics(self, route)
             return
+        if rtype.group == "authentication.k8s.io":  # SelfSubjectReview: `kubectl auth whoami`
+            now = self.sandbox.api.clock.now()
+            self.send_json(201, _subresources.self_subject_review(self.json_body(raw), now=now))
+            return
         if rtype.group == "authorization.k8s.io":
             body = self.json_body(raw)
             ro = self.sandbox.api.read_only
@@ -212,12 +229,18 @@ class Handler(BaseHandler):
         elif verb == "list":
             self._list(route)
         elif verb == "create":
+            fv = self._field_validation("CreateOptions")
             # Convert from the requested view (events.k8s.io), not the storage type it maps to.
             body = _render.convert_in(route.rtype, route.version, self.json_body(raw))
-            self._send_object(route, api.create(rtype, ns, body, dry_run=dry, manager=manager), 201)
+            created = api.create(rtype, ns, body, dry_run=dry, manager=manager, field_validation=fv)
+            self._send_object(route, created, 201)
         elif verb == "update":
+            fv = self._field_validation("UpdateOptions")
             body = _render.convert_in(route.rtype, route.version, self.json_body(raw))
-            self._send_object(route, api.update(rtype, ns, route.name, body, dry_run=dry, manager=manager))
+            updated = api.update(
+                rtype, ns, route.name, body, dry_run=dry, manager=manager, field_validation=fv
+            )
+            self._send_object(route, updated)
         elif verb == "patch":
             self._send_object(route, self._patch(route, raw, dry, manager))
         elif verb == "delete":
@@ -249,9 +272,18 @@ class Handler(BaseHandler):
         api, view, ns = self.sandbox.api, route.rtype, route.namespace or ""
         rtype = api.registry.storage_type(view)
         ctype = self.headers.get("Content-Type") or ""
+        fv = self._field_validation("PatchOptions")
         if not _convert.needs_conversion(view.group, view.plural, route.version):
             return api.patch(
-                rtype, ns, route.name, ctype, raw, subresource=subresource, dry_run=dry, manager=manager
+                rtype,
+                ns,
+                route.name,
+                ctype,
+                raw,
+                subresource=subresource,
+                dry_run=dry,
+                manager=manager,
+                field_validation=fv,
             )
         # A patch against another served version applies to that version's view of the object.
         kind = PATCH_TYPES.get(ctype.split(";")[0].strip())
@@ -263,7 +295,14 @@ class Handler(BaseHandler):
             patched = apply_patch(kind, view_obj, parse_patch(raw, kind), view.kind)
             stored = _render.convert_in(view, route.version, patched)
             return api.update(
-                rtype, ns, route.name, stored, subresource=subresource, dry_run=dry, manager=manager
+                rtype,
+                ns,
+                route.name,
+                stored,
+                subresource=subresource,
+                dry_run=dry,
+                manager=manager,
+                field_validation=fv,
             )
 
     def _subresource(self, method: str, route: Route, raw: bytes) -> None:
@@ -316,11 +355,19 @@ class Handler(BaseHandler):
             if method == "GET":
                 self._send_object(route, api.get(rtype, ns, route.name))
             elif method == "PUT":
+                fv = self._field_validation("UpdateOptions")
                 body = _render.convert_in(route.rtype, route.version, self.json_body(raw))
                 self._send_object(
                     route,
                     api.update(
-                        rtype, ns, route.name, body, subresource="status", dry_run=dry, manager=manager
+                        rtype,
+                        ns,
+                        route.name,
+                        body,
+                        subresource="status",
+                        dry_run=dry,
+                        manager=manager,
+                        field_validation=fv,
                     ),
                 )
             elif method == "PATCH":
@@ -392,6 +439,10 @@ class Handler(BaseHandler):
         else:
             self.send_json(code, _render.convert_out(route.rtype, route.version, obj))
 
+    def _field_validation(self, options_kind: str) -> FieldValidation:
+        """The write's ``fieldValidation`` directive (``Warn`` when not given); 422 for another value."""
+        return field_validation(self.query.get("fieldValidation", ""), options_kind)
+
     def _dry_run(self) -> bool:
         value = self.query.get("dryRun", "")
         if value and value != "All":
@@ -429,6 +480,18 @@ class Handler(BaseHandler):
 
 def _log_internal(exc: Exception) -> None:
     log.exception("sandbox request failed", exc_info=exc)
+
+
+def _warning_header(text: str) -> str | None:
+    """A ``Warning`` header value as kube-apiserver writes it: ``299 - "<text, quoted>"``.
+
+    Texts with control characters are not sent, as kube-apiserver drops them; the value goes out as
+    UTF-8 (http.server writes headers as latin-1, so the UTF-8 bytes are passed through as such).
+    """
+    if any(ch < " " or ch == "\x7f" for ch in text):
+        return None
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{quoted}"'.encode().decode("latin-1")
 
 
 # DeleteOptions fields a client may send: the Python type a JSON value must have, and the Go type

@@ -1,4 +1,4 @@
-"""Subresources and virtual resources: ``/scale``, ``metrics.k8s.io``, and access reviews."""
+"""Subresources and virtual resources: ``/scale``, ``metrics.k8s.io``, access reviews and whoami."""
 
 from __future__ import annotations
 
@@ -178,7 +178,32 @@ def node_metrics(
     }
 
 
-# -- authorization reviews ----------------------------------------------------------------------------
+# -- authentication and authorization reviews --------------------------------------------------------
+SANDBOX_USER = "sandbox-admin"
+"""Who every request is from: the kubeconfig carries no credentials, and the sandbox grants everything."""
+SANDBOX_GROUPS = ("system:masters", "system:authenticated")
+
+
+def self_subject_review(body: Any, *, now: datetime) -> dict[str, Any]:
+    """SelfSubjectReview (``kubectl auth whoami``): the user the sandbox takes every request to be from.
+
+    Args:
+        body: the decoded request body; its content does not matter, as on a real server.
+        now: the sandbox clock's time, the review's ``creationTimestamp``.
+
+    Raises:
+        SandboxApiError: 400 for a body that is not a JSON object.
+    """
+    if not isinstance(body, dict):
+        raise SandboxApiError(400, "BadRequest", "the object provided is not a JSON object")
+    return {
+        "kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"creationTimestamp": rfc3339(now)},
+        "status": {"userInfo": {"username": SANDBOX_USER, "groups": list(SANDBOX_GROUPS)}},
+    }
+
+
 def access_review(body: Any, *, read_only: bool) -> dict[str, Any]:
     """SelfSubjectAccessReview: everything is allowed, except writes to a read-only snapshot."""
     if not isinstance(body, dict) or not isinstance(body.get("spec"), dict):

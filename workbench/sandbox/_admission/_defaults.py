@@ -7,6 +7,7 @@ port allocation) and admission plugins (ServiceAccount token volume, priority, t
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Callable
 from typing import Any
@@ -140,6 +141,15 @@ def _pv(obj: dict[str, Any], ctx: AdmissionContext) -> None:
 def _secret(obj: dict[str, Any], ctx: AdmissionContext) -> None:
     if not obj.get("type"):
         obj["type"] = "Opaque"
+    # The v1 conversion writes stringData into data (it wins a shared key); the stored type has no
+    # stringData, so a read never shows it.
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = obj.get("data")
+        if not isinstance(data, dict):
+            data = obj["data"] = {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(("" if value is None else str(value)).encode()).decode()
 
 
 def _hpa(obj: dict[str, Any], ctx: AdmissionContext) -> None:

@@ -243,15 +243,14 @@ def admit_pod(pod: dict[str, Any], random_suffix: Callable[[int], str]) -> None:
         SandboxApiError: 403 when the pod sets an integer priority the Priority plugin disagrees with.
     """
     spec = as_dict(pod.get("spec"))
-    if not spec.get("serviceAccountName"):
-        spec["serviceAccountName"] = "default"
-    spec["serviceAccount"] = spec["serviceAccountName"]
     annotations = as_dict(as_dict(pod.get("metadata")).get("annotations"))
-    if (
-        spec.get("automountServiceAccountToken") is not False
-        and "kubernetes.io/config.mirror" not in annotations
-    ):
-        _mount_token(spec, random_suffix)
+    # The ServiceAccount plugin leaves mirror (static) pods alone: the kubelet made them, not a user.
+    if "kubernetes.io/config.mirror" not in annotations:
+        if not spec.get("serviceAccountName"):
+            spec["serviceAccountName"] = "default"
+        spec["serviceAccount"] = spec["serviceAccountName"]
+        if spec.get("automountServiceAccountToken") is not False:
+            _mount_token(spec, random_suffix)
     _admit_priority(pod, spec)
     _add_default_tolerations(spec)
 

@@ -19,10 +19,11 @@ from typing import Any
 from workbench.errors import SandboxApiError
 
 from ._decode import MAGIC, envelope, message
+from ._fields import drop_unknown_fields, find_unknown_fields, unknown_fields
 from ._schema import load, message_for
 from ._wire import MalformedMessage
 
-__all__ = ["decode_request"]
+__all__ = ["decode_request", "drop_unknown_fields", "find_unknown_fields", "unknown_fields"]
 
 
 def decode_request(body: bytes) -> dict[str, Any]:

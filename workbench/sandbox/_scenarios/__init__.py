@@ -9,11 +9,17 @@ A scenario is a directory under ``workbench/sandbox/scenarios/<name>/``::
     *.yaml          manifests (multi-document); times may be written ``now`` or ``now-2h5m``
     logs.yaml       optional: ``{"<ns>/<pod>/<container>": {"current": [...], "previous": [...]}}``
 
+Scenario and manifest objects are completed the way the server and its controllers would have:
+create-time defaulting and admission (``serviceAccount``, container defaults, token volumes,
+cluster IPs), event names ``<involvedObject.name>.<hex creation nanoseconds>``, owner uids resolved
+by name, ControllerRevision data from the owning DaemonSet or StatefulSet, and the rules of
+aggregated ClusterRoles. Recordings are kept as recorded.
+
 Example:
     >>> from datetime import UTC, datetime
     >>> scenario = load_scenario("healthy", now=datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
     >>> sorted({o["kind"] for o in scenario.objects})[:3]
-    ['ConfigMap', 'DaemonSet', 'Deployment']
+    ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap']
 """
 
 from __future__ import annotations

@@ -1,21 +1,24 @@
 """Turn manifest documents into complete stored objects.
 
 A manifest says what matters to its author; the store needs what the apiserver would have filled in:
-uid, creationTimestamp, generation, owner and event references by uid, managedFields. uids derive
-from a seed and the object's identity, so a scenario loads identically every time.
+uid, creationTimestamp, generation, create-time defaults (`_admit`), owner and event references by
+uid, event names (`_events`), content controllers derive (`_controllers`), managedFields. uids
+derive from a seed and the object's identity, so a scenario loads identically every time.
 """
 
 from __future__ import annotations
 
 import uuid
-import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from workbench.errors import ScenarioError
+from workbench.sandbox._scenarios._admit import Defaulter
+from workbench.sandbox._scenarios._controllers import derive_controller_content
 from workbench.sandbox._scenarios._convert import to_storage_version
+from workbench.sandbox._scenarios._document import Document, describe
+from workbench.sandbox._scenarios._events import EventNamer, complete_event
 from workbench.sandbox._scenarios._managed import (
     LAST_APPLIED,
     default_managed_fields,
@@ -73,26 +76,7 @@ _METADATA_ORDER = (
 _UID_NAMESPACE = uuid.UUID("0c7f3d7e-5b8a-4c64-9a51-3e1f2b7d9a40")
 _REFERENCE_FIELDS = ("kind", "name")
 
-
-@dataclass
-class Document:
-    """One object read from a file, with where it came from (for error messages)."""
-
-    obj: dict[str, Any]
-    source: str
-    index: int
-
-    def where(self) -> str:
-        """``document 3 (Deployment kube-system/coredns)``."""
-        return f"document {self.index} ({describe(self.obj)})"
-
-
-def describe(obj: dict[str, Any]) -> str:
-    """``Deployment kube-system/coredns`` or ``Node kind-worker``."""
-    meta = obj.get("metadata") or {}
-    namespace = meta.get("namespace")
-    name = meta.get("name", "<no name>")
-    return f"{obj.get('kind', '<no kind>')} {namespace}/{name}" if namespace else f"{obj.get('kind')} {name}"
+__all__ = ["CLUSTER_SCOPED", "Document", "check_document", "complete_objects", "describe", "expand_lists"]
 
 
 def group_of(api_version: str) -> str:
@@ -170,10 +154,13 @@ def expand_lists(doc: Any, *, source: str, index: int) -> Iterable[Document]:
         yield check_document(item, source=source, index=index)
 
 
-def _prepare(doc: Document, *, now: datetime | None, managed: bool) -> None:
+def _prepare(
+    doc: Document, *, now: datetime | None, created: datetime, managed: bool, namer: EventNamer
+) -> None:
     obj = to_storage_version(doc.obj)
+    salt = f"{doc.source}#{doc.index}"
     if now is not None:
-        resolve_times(obj, now, salt=f"{doc.source}#{doc.index}")
+        resolve_times(obj, now, salt=salt)
     meta = obj["metadata"]
     meta.pop("resourceVersion", None)  # the server assigns it
     if obj["kind"] in CLUSTER_SCOPED:
@@ -182,7 +169,7 @@ def _prepare(doc: Document, *, now: datetime | None, managed: bool) -> None:
         involved = obj.get("involvedObject") or {}
         meta["namespace"] = involved.get("namespace") or "default"
     if obj["kind"] == "Event":
-        _complete_event(obj)
+        complete_event(obj, created=created, namer=namer, salt=salt)
     annotations = meta.get("annotations") or {}
     if (
         managed
@@ -191,27 +178,6 @@ def _prepare(doc: Document, *, now: datetime | None, managed: bool) -> None:
         and spec_manager(obj) == "kubectl-client-side-apply"
     ):
         meta["annotations"] = {**annotations, LAST_APPLIED: last_applied(obj)}
-
-
-def _complete_event(obj: dict[str, Any]) -> None:
-    meta = obj["metadata"]
-    involved = obj.setdefault("involvedObject", {})
-    if not meta.get("name"):
-        digest = zlib.crc32(f"{involved.get('name')}/{obj.get('reason')}/{obj.get('message')}".encode())
-        meta["name"] = f"{involved['name']}.{digest:08x}{zlib.crc32(meta['namespace'].encode()):08x}"
-    source = obj.setdefault("source", {})
-    obj.setdefault("type", "Normal")
-    obj.setdefault("count", 1)
-    first, last = obj.get("firstTimestamp"), obj.get("lastTimestamp")
-    obj["firstTimestamp"], obj["lastTimestamp"] = first or last, last or first
-    obj.setdefault("eventTime", None)
-    stamp = obj["firstTimestamp"] or obj["eventTime"]
-    if stamp and "creationTimestamp" not in meta:
-        meta["creationTimestamp"] = stamp[:19] + "Z"
-    obj.setdefault("reportingComponent", source.get("component", ""))
-    obj.setdefault("reportingInstance", source.get("host", ""))
-    if not source and obj["reportingComponent"]:
-        source["component"] = obj["reportingComponent"]
 
 
 def complete_objects(
@@ -224,7 +190,10 @@ def complete_objects(
     recorded: bool = False,
     namespaces_defined: bool = False,
 ) -> tuple[dict[str, Any], ...]:
-    """Fill everything the apiserver would have; resolve references by kind, namespace and name.
+    """Fill everything the apiserver (and the controllers) would have; resolve references by name.
+
+    Unless `recorded`, objects also go through the server's create-time defaulting (see `_admit`),
+    and ControllerRevision data and aggregated ClusterRole rules are derived (see `_controllers`).
 
     Args:
         docs: the documents, in load order.
@@ -232,16 +201,19 @@ def complete_objects(
         created: creationTimestamp for objects without one.
         now: relative times (``now-3d``) are resolved against it; None leaves strings alone.
         managed: add managedFields (and last-applied annotations) where the document has none.
-        recorded: the documents are a recording: a repeated object (same uid) replaces the earlier copy.
+        recorded: the documents are a recording: kept as recorded (no defaulting), and a repeated
+            object (same uid) replaces the earlier copy.
         namespaces_defined: every namespace used must be defined by a Namespace object among `docs`.
 
     Raises:
-        ScenarioError: a duplicate object, a reference to an object that is not there, or (with
-            `namespaces_defined`) an object in an undefined namespace.
+        ScenarioError: a duplicate object, a reference to an object that is not there, an object
+            the apiserver would refuse, or (with `namespaces_defined`) an object in an undefined
+            namespace.
     """
     by_key: dict[tuple[str, str, str, str], Document] = {}
+    namer = EventNamer()
     for doc in docs:
-        _prepare(doc, now=now, managed=managed)
+        _prepare(doc, now=now, created=created, managed=managed, namer=namer)
         obj, meta = doc.obj, doc.obj["metadata"]
         key = (group_of(obj["apiVersion"]), obj["kind"], meta.get("namespace", ""), meta["name"])
         earlier = by_key.get(key)
@@ -253,11 +225,13 @@ def complete_objects(
         by_key[key] = doc
         meta.setdefault("uid", stable_uid(seed, key[1], key[2], key[3], key[0]))
         meta.setdefault("creationTimestamp", format_time(created))
-        kind = obj["kind"]
-        if ("spec" in obj and kind not in _NO_GENERATION) or kind in _GENERATION_WITHOUT_SPEC:
-            meta.setdefault("generation", 1)
+    documents = list(by_key.values())
+    if not recorded:
+        defaulter = Defaulter((d.obj for d in documents), now=now or created)
+        for doc in documents:
+            doc.obj = defaulter.apply(doc.obj, where=doc.where(), source=doc.source)
     index = {(k[1], k[2], k[3]): d.obj for k, d in by_key.items()}
-    for doc in by_key.values():
+    for doc in documents:
         namespace = doc.obj["metadata"].get("namespace")
         if namespaces_defined and namespace and ("Namespace", "", namespace) not in index:
             raise ScenarioError(
@@ -265,10 +239,16 @@ def complete_objects(
                 source=doc.source,
             )
         _resolve_references(doc, index)
+        kind = doc.obj["kind"]
+        if ("spec" in doc.obj and kind not in _NO_GENERATION) or kind in _GENERATION_WITHOUT_SPEC:
+            doc.obj["metadata"].setdefault("generation", 1)
+    if not recorded:
+        derive_controller_content(documents)
+    for doc in documents:
         if managed and "managedFields" not in doc.obj["metadata"]:
             doc.obj["metadata"]["managedFields"] = default_managed_fields(doc.obj)
         doc.obj["metadata"] = _ordered_metadata(doc.obj["metadata"])
-    return tuple(d.obj for d in by_key.values())
+    return tuple(d.obj for d in documents)
 
 
 def _ordered_metadata(meta: dict[str, Any]) -> dict[str, Any]:

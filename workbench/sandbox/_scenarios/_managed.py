@@ -36,6 +36,9 @@ _VALUE_STRUCTS = frozenset({"metadata", "spec", "template", "strategy", "status"
 _CONTROLLER_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"})
 _SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 _TOP_LEVEL_SKIP = frozenset({"apiVersion", "kind", "metadata", "status"})
+_RBAC_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"})
+# Set on the policy the apiserver itself creates and keeps up to date at every start.
+_BOOTSTRAP_LABEL = ("kubernetes.io/bootstrapping", "rbac-defaults")
 
 
 def _item_key(field: str, item: dict[str, Any]) -> str | None:
@@ -126,6 +129,12 @@ def spec_manager(obj: dict[str, Any]) -> str:
         return "kube-apiserver"
     if kind == "Lease":
         return name if name in ("kube-controller-manager", "kube-scheduler") else "kube-apiserver"
+    if kind in _RBAC_KINDS:
+        labels = meta.get("labels") or {}
+        if labels.get(_BOOTSTRAP_LABEL[0]) == _BOOTSTRAP_LABEL[1]:
+            return "kube-apiserver"
+        if name.startswith(("system:", "kubeadm:")) or namespace == "kube-system":
+            return "kubeadm"
     if namespace in ("kube-system", "kube-public"):
         return "kubeadm"
     return "kubectl-client-side-apply"
@@ -176,10 +185,18 @@ def default_managed_fields(obj: dict[str, Any], *, manager: str | None = None) -
     metadata_fields = _metadata_fields(meta)
     if metadata_fields:
         fields["f:metadata"] = metadata_fields
+    aggregated = kind == "ClusterRole" and bool(obj.get("aggregationRule"))
     for key, value in obj.items():
-        if key not in _TOP_LEVEL_SKIP:
-            fields[f"f:{key}"] = _field(key, value, 1)
+        if key in _TOP_LEVEL_SKIP or (aggregated and key == "rules"):
+            continue
+        # A ControllerRevision's data is a RawExtension: one opaque value, owned as a whole.
+        atomic = kind == "ControllerRevision" and key == "data"
+        fields[f"f:{key}"] = {} if atomic else _field(key, value, 1)
     entries = [_entry(manager, api_version, created, fields)]
+    if aggregated:
+        # The aggregation controller owns the rules it computes, through server-side apply.
+        entries.append(_entry("clusterrole-aggregation-controller", api_version, created, {"f:rules": {}}))
+        entries[-1]["operation"] = "Apply"
     status = obj.get("status")
     if status and kind != "Namespace":
         status_time = _latest_time(status, created)

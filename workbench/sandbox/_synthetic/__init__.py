@@ -1,8 +1,9 @@
 """Synthetic large clusters: realistic generated objects added to any scenario for scale work.
 
 ``pods=150000,nodes=5000`` yields namespaces, nodes, Deployments with their ReplicaSets and pods,
-Services and ConfigMaps, complete enough for the official client's models, deterministic for a seed,
-and fast: every object is stamped out of a pre-encoded template (see `_template`).
+Services with their Endpoints and EndpointSlices, and ConfigMaps, complete enough for the official
+client's models, deterministic for a seed, and fast: every object is stamped out of a pre-encoded
+template (see `_template`).
 
 Example:
     >>> from datetime import UTC, datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from workbench.sandbox._scenarios._managed import default_managed_fields
 from workbench.sandbox._scenarios._times import format_time, utc
+from workbench.sandbox._synthetic._endpoints import Member, service_endpoints
 from workbench.sandbox._synthetic._nodes import NodeInfo, synthetic_nodes, uuid4
 from workbench.sandbox._synthetic._pods import RESOURCE_CLASSES, Archetype, resource_values, runtime_values
 from workbench.sandbox._synthetic._status import VARIANT_PER_MILLE, Variant
@@ -28,6 +30,7 @@ _SIDECAR_SETS: tuple[tuple[int, ...], ...] = ((),) * 20 + ((0,), (1,), (2,), (3,
 _REPLICAS = (1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 6, 6, 8, 10, 12, 16, 20, 24, 30)
 _VARIANT_TABLE: list[Variant] = [v for v, n in VARIANT_PER_MILLE.items() for _ in range(n)]
 _VARIANT_TABLE += ["ready"] * (1000 - len(_VARIANT_TABLE))
+_READY = frozenset({"ready", "oom"})  # variants whose pod is Ready (an OOM kill was long ago)
 
 
 class _Clock:
@@ -140,7 +143,10 @@ class Fleet:
         return self.clock.ago(age), self.clock.ago(age - 38)
 
     def workloads(self) -> Iterator[dict[str, Any]]:
-        """Deployments with their ReplicaSets, pods, ConfigMap and (for most) a Service."""
+        """Deployments with their ReplicaSets, pods, ConfigMap and (for most) a Service.
+
+        A Service comes with its Endpoints and EndpointSlice, after the pods they list.
+        """
         remaining = self.pod_count
         placed = 0
         per_namespace: dict[str, set[str]] = {}
@@ -203,7 +209,7 @@ class _Application:
         )
         self.templates = app_templates(archetype)
         self.variants: list[Variant] = [rng.choice(_VARIANT_TABLE) for _ in range(replicas)]
-        ready = sum(v in ("ready", "oom") for v in self.variants)
+        ready = sum(v in _READY for v in self.variants)
         dep_age = rng.randrange(2 * _DAY, fleet.cluster_age - _DAY)
         rs_age = min(dep_age, rng.randrange(600, 30 * _DAY))
         revision = rng.randrange(1, 40) if rs_age < dep_age else 1
@@ -257,6 +263,8 @@ class _Application:
                 f"{(hash_text(str(archetype.sidecars)) * (i + 7)) % 2**256:064x}"
             )
         self.rs_age, self.dep_age = rs_age, dep_age
+        self.members: list[Member] = []
+        self.last_change = ""
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         templates, values, rng, clock = self.templates, self.values, self.fleet.rng, self.fleet.clock
@@ -287,11 +295,31 @@ class _Application:
             del replicaset["status"]["readyReplicas"], replicaset["status"]["availableReplicas"]
         yield replicaset
         yield from self._pods()
+        if self.service_ip:
+            yield from service_endpoints(values, self._endpoint_values())
+
+    def _endpoint_values(self) -> list[Member]:
+        """Set the values the Service's Endpoints and EndpointSlice need; their pods with an IP."""
+        values, members = self.values, self.members
+        # Derived from the Service's uid rather than drawn, so that adding these two objects left
+        # every other object of a seed's cluster as it was.
+        digits = hashlib.blake2b(str(values["SVC_UID"]).encode(), digest_size=40).hexdigest()
+        unready = sum(not ready for *_, ready in members)
+        values.update(
+            EP_UID=_uuid_from(digits[:32]),
+            SLICE_UID=_uuid_from(digits[32:64]),
+            SLICE=f"{values['APP']}-{_suffix(int(digits[64:], 16))}",
+            # Every rollout and every readiness flip rewrote the slice.
+            SLICE_GENERATION=2 * int(str(values["REVISION"])) - 1 + unready,
+            EP_CHANGED=self.last_change or values["DEP_CREATED"],
+        )
+        return members
 
     def _pods(self) -> Iterator[dict[str, Any]]:
         fleet, values, rng, clock = self.fleet, self.values, self.fleet.rng, self.fleet.clock
         templates, extra_containers = self.templates, self.templates.containers - 1
         names: set[str] = set()
+        members = self.members
         for offset, variant in enumerate(self.variants):
             # One draw of random bits per pod, sliced up: the per-pod cost dominates at 150k pods.
             bits = rng.getrandbits(96)
@@ -321,6 +349,11 @@ class _Application:
                 values["POD_IP"] = f"{info.pod_prefix}.{fleet.next_ip[node]}"
             if variant in ("oom", "crashloop"):
                 self._restarts(variant, age)
+            if variant != "pending" and self.service_ip:
+                ip, uid = str(values["POD_IP"]), str(values["UID"])
+                members.append((ip, info.name, info.zone, name, uid, variant in _READY))
+                # The endpoints controllers stamp the time of the last Ready transition they synced.
+                self.last_change = max(self.last_change, str(values["READY_AT"]))
             yield templates.pod(variant).render(values)
 
     def _restarts(self, variant: Variant, age: int) -> None:

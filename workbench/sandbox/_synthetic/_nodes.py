@@ -27,6 +27,7 @@ class NodeInfo:
     name: str
     ip: str
     pod_prefix: str  # the first three octets of the node's /24 pod CIDR
+    zone: str  # its topology.kubernetes.io/zone label
 
 
 def _condition(kind: str, status: str, reason: str, message: str) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def synthetic_nodes(
             "HEARTBEAT": rng.choice(heartbeats),
         }
         values["CREATED"], values["READY_AT"] = node_times()
-        yield NodeInfo(name, ip, pod_prefix), templates[pool].render(values)
+        yield NodeInfo(name, ip, pod_prefix, str(values["ZONE"])), templates[pool].render(values)
 
 
 def uuid4(rng: random.Random) -> str:

@@ -11,6 +11,11 @@ from workbench.sandbox._synthetic._pods import Archetype, pod_annotations, pod_l
 from workbench.sandbox._synthetic._status import Variant, build_pod
 from workbench.sandbox._synthetic._template import Template, hole, number
 
+# The ports of every synthetic Service: "http" names the main container's port.
+SERVICE_PORTS: tuple[dict[str, Any], ...] = (
+    {"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"},
+    {"name": "metrics", "port": 9090, "protocol": "TCP", "targetPort": 9090},
+)
 _HELM = {
     "meta.helm.sh/release-name": hole("APP"),
     "meta.helm.sh/release-namespace": hole("NS"),
@@ -61,7 +66,8 @@ def _owned(obj: dict[str, Any], manager: str | None = None) -> Template:
     return Template(obj)
 
 
-def _app_labels() -> dict[str, str]:
+def app_labels() -> dict[str, str]:
+    """The labels Helm puts on every object of an application (and the controllers copy)."""
     return {
         "app.kubernetes.io/name": hole("APP"),
         "app.kubernetes.io/instance": hole("APP"),
@@ -87,7 +93,7 @@ def _deployment(spec: dict[str, Any], labels: dict[str, str], annotations: dict[
             "uid": hole("DEP_UID"),
             "generation": number("GENERATION"),
             "creationTimestamp": hole("DEP_CREATED"),
-            "labels": _app_labels(),
+            "labels": app_labels(),
             "annotations": {"deployment.kubernetes.io/revision": hole("REVISION"), **_HELM},
         },
         "spec": {
@@ -201,7 +207,7 @@ def _service() -> Template:
             "namespace": hole("NS"),
             "uid": hole("SVC_UID"),
             "creationTimestamp": hole("DEP_CREATED"),
-            "labels": _app_labels(),
+            "labels": app_labels(),
             "annotations": _HELM,
         },
         "spec": {
@@ -211,10 +217,7 @@ def _service() -> Template:
             "internalTrafficPolicy": "Cluster",
             "ipFamilies": ["IPv4"],
             "ipFamilyPolicy": "SingleStack",
-            "ports": [
-                {"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"},
-                {"name": "metrics", "port": 9090, "protocol": "TCP", "targetPort": 9090},
-            ],
+            "ports": [dict(port) for port in SERVICE_PORTS],
             "selector": _selector()["matchLabels"],
             "sessionAffinity": "None",
         },
@@ -232,7 +235,7 @@ def _config_map() -> Template:
             "namespace": hole("NS"),
             "uid": hole("CM_UID"),
             "creationTimestamp": hole("DEP_CREATED"),
-            "labels": _app_labels(),
+            "labels": app_labels(),
             "annotations": _HELM,
         },
         "data": {
