@@ -22,8 +22,8 @@ from tests.sandbox.test_client import KINDS
 from workbench import sandbox as sandbox_pkg
 from workbench.errors import SandboxApiError
 from workbench.sandbox._admission import check_unknown_fields, field_validation
-from workbench.sandbox._api import collect_warnings
 from workbench.sandbox._protobuf import drop_unknown_fields, unknown_fields
+from workbench.sandbox._warnings import collect_warnings
 
 STRICT_ERROR = (
     'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be '

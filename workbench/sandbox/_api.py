@@ -9,21 +9,15 @@ through this same class, so it obeys the same rules as kubectl.
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import copy
 import random
 import threading
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-import yaml
-
 from workbench.errors import SandboxApiError
-from workbench.sandbox import _crd, _deletion, _patch
+from workbench.sandbox import _crd, _deletion
 from workbench.sandbox._admission import (
     AdmissionContext,
     FieldValidation,
@@ -31,9 +25,20 @@ from workbench.sandbox._admission import (
     check_unknown_fields,
     validate,
 )
+from workbench.sandbox._bodies import (
+    PATCH_TYPES,
+    apply_patch,
+    check_body,
+    check_patched,
+    decode_continue,
+    encode_continue,
+    parse_patch,
+    same_object,
+)
 from workbench.sandbox._clock import Clock, rfc3339
-from workbench.sandbox._kinds import Registry, ResourceType
+from workbench.sandbox._kinds import ResourceType
 from workbench.sandbox._meta import managed_entry, new_uid, record_manager, strip_server_fields
+from workbench.sandbox._registry import Registry
 from workbench.sandbox._selectors import (
     FieldSelector,
     LabelSelector,
@@ -42,6 +47,7 @@ from workbench.sandbox._selectors import (
 )
 from workbench.sandbox._statuses import check_resource_version, not_found
 from workbench.sandbox._store import Entry, Key, Store
+from workbench.sandbox._warnings import add_warnings
 
 # events.k8s.io field names → the core/v1 names its stored (core) events are indexed under.
 VIEW_FIELDS = {
@@ -52,43 +58,11 @@ VIEW_FIELDS = {
     "reportingController": "reportingComponent",
 }
 
-PATCH_TYPES = {
-    "application/strategic-merge-patch+json": "strategic",
-    "application/merge-patch+json": "merge",
-    "application/json-patch+json": "json",
-    "application/apply-patch+yaml": "apply",
-}
 
 # Warnings for the client (kube-apiserver's `warning.AddWarning`): a write records them here and the
 # HTTP handler that opened `collect_warnings()` sends them as `Warning` headers. A context variable
 # keeps concurrent requests apart (one thread each) and spares every Api method a return channel;
 # outside such a block (the control plane's own writes) warnings are dropped.
-_WARNINGS: ContextVar[list[str] | None] = ContextVar("sandbox_warnings", default=None)
-
-
-@contextlib.contextmanager
-def collect_warnings() -> Iterator[list[str]]:
-    """Collect the warnings the writes made inside the block give (each text once, in order)."""
-    sink: list[str] = []
-    token = _WARNINGS.set(sink)
-    try:
-        yield sink
-    finally:
-        _WARNINGS.reset(token)
-
-
-def add_warnings(texts: list[str]) -> None:
-    """Record warnings for the request being served, if one is collecting them."""
-    sink = _WARNINGS.get()
-    if sink is not None:
-        sink.extend(t for t in texts if t not in sink)
-
-
-def pending_warnings() -> list[str]:
-    """The warnings recorded so far in the innermost `collect_warnings` block (empty outside one)."""
-    return list(_WARNINGS.get() or ())
-
-
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page of a list, still encoded: ``entries`` are the stored objects."""
@@ -199,7 +173,7 @@ class Api:
         after: Key | None = None
         at_rv: int | None = None
         if continue_token:
-            after, at_rv = _decode_continue(continue_token)
+            after, at_rv = decode_continue(continue_token)
         entries, last, rv, remaining = self.store.page(
             self.bucket(rtype),
             namespace if rtype.namespaced else None,
@@ -208,7 +182,7 @@ class Api:
             after=after,
             at_rv=at_rv,
         )
-        token = _encode_continue(last, rv) if last is not None else ""
+        token = encode_continue(last, rv) if last is not None else ""
         return Page(entries, rv, token, remaining)
 
     # -- writes --------------------------------------------------------------------------------
@@ -243,7 +217,7 @@ class Api:
         """POST: create `body`; unknown fields are dropped and, per `field_validation`, refused or
         reported (see `collect_warnings`)."""
         self.check_writable()
-        obj = _check_body(rtype, body)
+        obj = check_body(rtype, body)
         if not self.registry.is_custom(rtype):
             add_warnings(check_unknown_fields(obj, field_validation))
         meta = obj["metadata"]
@@ -304,7 +278,7 @@ class Api:
         """PUT: replace the object (or its status), with optimistic concurrency when the body has a
         resourceVersion. Returns the stored object (unchanged and not re-versioned if nothing changed)."""
         self.check_writable()
-        new = _check_body(rtype, body)
+        new = check_body(rtype, body)
         if new["metadata"].get("name", name) != name:
             raise SandboxApiError(
                 400,
@@ -362,7 +336,7 @@ class Api:
                 "accepted media types include: application/json-patch+json, "
                 "application/merge-patch+json, application/apply-patch+yaml",
             )
-        patch_doc = _parse_patch(raw, kind)
+        patch_doc = parse_patch(raw, kind)
         with self.store.lock:
             try:
                 old = self.get(rtype, namespace, name)
@@ -380,7 +354,7 @@ class Api:
             new = apply_patch(kind, old, patch_doc, rtype.kind)
             if not self.registry.is_custom(rtype):
                 add_warnings(check_unknown_fields(new, field_validation, old=old, patch=(kind, patch_doc)))
-            _check_patched(rtype, old, new, name)
+            check_patched(rtype, old, new, name)
             want_rv = (
                 (patch_doc.get("metadata") or {}).get("resourceVersion")
                 if isinstance(patch_doc, dict)
@@ -442,7 +416,7 @@ class Api:
             new["metadata"]["generation"] = int(old_meta.get("generation", 1)) + 1
         if rtype.kind == "CustomResourceDefinition":
             new = _crd.accept(new, self.clock.now())
-        if _same(old, new):
+        if same_object(old, new):
             return old
         record_manager(
             new,
@@ -502,102 +476,3 @@ class Api:
 
     def _suffix(self, n: int) -> str:
         return "".join(self._rng.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(n))
-
-
-def apply_patch(kind: str, old: dict[str, Any], patch_doc: Any, obj_kind: str) -> dict[str, Any]:
-    if kind == "json":
-        result = _patch.json_patch(old, patch_doc)
-    elif kind == "merge":
-        result = _patch.merge_patch(old, patch_doc)
-    else:  # strategic, and server-side apply approximated as a strategic merge of the applied config
-        result = _patch.strategic_merge_patch(old, patch_doc, kind=obj_kind)
-    if not isinstance(result, dict) or not isinstance(result.get("metadata"), dict):
-        raise SandboxApiError(422, "Invalid", "the patch would leave the object without metadata")
-    return result
-
-
-def _parse_patch(raw: bytes, kind: str) -> Any:
-    try:
-        doc = yaml.safe_load(raw.decode()) if kind == "apply" else orjson.loads(raw)
-    except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SandboxApiError(400, "BadRequest", f"error decoding patch: {exc}") from exc
-    if kind == "json" and not isinstance(doc, list):
-        raise SandboxApiError(
-            400, "BadRequest", "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
-        )
-    if kind != "json" and not isinstance(doc, dict):
-        raise SandboxApiError(400, "BadRequest", "error decoding patch: the patch must be a JSON object")
-    return doc
-
-
-def _check_body(rtype: ResourceType, body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise SandboxApiError(400, "BadRequest", "the object provided is not a JSON object")
-    obj = copy.deepcopy(body)
-    kind = obj.get("kind")
-    if kind and kind != rtype.kind:
-        raise SandboxApiError(
-            400,
-            "BadRequest",
-            f"the kind of the provided object ({kind}) does not match the resource "
-            f"{rtype.key} (expected kind {rtype.kind})",
-        )
-    obj["kind"] = rtype.kind
-    obj["apiVersion"] = rtype.api_version()
-    meta = obj.get("metadata")
-    if meta is None:
-        meta = obj["metadata"] = {}
-    if not isinstance(meta, dict):
-        raise SandboxApiError(400, "BadRequest", "metadata must be a JSON object")
-    return obj
-
-
-def _check_patched(rtype: ResourceType, old: dict[str, Any], new: dict[str, Any], name: str) -> None:
-    """A patch may not change what the URL addresses: the kind, the API version or the name."""
-    kind, version, new_name = new.get("kind"), new.get("apiVersion"), new["metadata"].get("name")
-    if kind not in (None, rtype.kind):
-        raise SandboxApiError(
-            400,
-            "BadRequest",
-            f"the kind of the provided object ({kind}) does not match the resource "
-            f"{rtype.key} (expected kind {rtype.kind})",
-        )
-    if version not in (None, old.get("apiVersion"), rtype.api_version()):
-        raise SandboxApiError(
-            400,
-            "BadRequest",
-            f"the API version in the data ({version}) does not match the expected API version "
-            f"({rtype.api_version()})",
-        )
-    if new_name not in (None, name):
-        raise SandboxApiError(
-            400,
-            "BadRequest",
-            f"the name of the object ({new_name}) does not match the name on the URL ({name})",
-        )
-
-
-def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    a = {k: v for k, v in old.items() if k != "metadata"}
-    b = {k: v for k, v in new.items() if k != "metadata"}
-    if a != b:
-        return False
-    ma = {k: v for k, v in old["metadata"].items() if k not in ("resourceVersion", "managedFields")}
-    mb = {k: v for k, v in new["metadata"].items() if k not in ("resourceVersion", "managedFields")}
-    return ma == mb
-
-
-def _encode_continue(last: Key, rv: int) -> str:
-    return (
-        base64.urlsafe_b64encode(orjson.dumps({"rv": rv, "ns": last[0], "name": last[1]}))
-        .decode()
-        .rstrip("=")
-    )
-
-
-def _decode_continue(token: str) -> tuple[Key, int]:
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return (str(data["ns"]), str(data["name"])), int(data["rv"])
-    except Exception as exc:
-        raise SandboxApiError(400, "BadRequest", "continue key is not valid: illegal base64 data") from exc

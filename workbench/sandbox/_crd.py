@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from workbench.sandbox._clock import rfc3339
-from workbench.sandbox._kinds import Registry, ResourceType
+from workbench.sandbox._kinds import ResourceType
+from workbench.sandbox._registry import Registry
 
 
 def accept(crd: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from workbench.sandbox._kinds import Registry, ResourceType
+from workbench.sandbox._kinds import ResourceType
+from workbench.sandbox._registry import Registry
 
 KUBERNETES_VERSION = "v1.32.4"
 # Versions a real server prefers when a group serves several.

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import SandboxApiError
-from workbench.sandbox import _deletion, _subresources
+from workbench.sandbox import _deletion, _discovery, _openapi, _render, _subresources
 from workbench.sandbox._api import Api
+from workbench.sandbox._bodies import PATCH_TYPES, parse_patch
 from workbench.sandbox._logs import LogRequest, check_log_state, choose_container, render
-from workbench.sandbox._routes import Route
+from workbench.sandbox._routes import Route, not_found_path
 from workbench.sandbox._selectors import label_selector_from_spec
 from workbench.sandbox._store import Entry
 
 if TYPE_CHECKING:
     from workbench.sandbox._server import Handler
+
+NO_CONTAINERS = (
+    "the sandbox has no containers to attach to: exec, attach, port-forward, cp and debug are not "
+    "available. Read what a container printed with `kubectl logs {pod}` (add --previous for the "
+    "run before a restart) and its state with `kubectl describe pod {pod}`."
+)
 
 
 def metrics(h: Handler, route: Route) -> None:
@@ -130,3 +137,123 @@ def evict(api: Api, route: Route, body: Any, dry: bool) -> dict[str, Any]:
     options = (body or {}).get("deleteOptions") or {} if isinstance(body, dict) else {}
     _deletion.delete(api, route.rtype, ns, route.name, options, dry_run=dry)
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+
+def non_resource(h: Handler, method: str) -> bool:
+    """Discovery, version, OpenAPI and health endpoints; False when `h` asks for something else."""
+    path = h.path_only.rstrip("/") or "/"
+    registry = h.sandbox.api.registry
+    hidden = h.sandbox.hidden_groups
+    parts = [p for p in path.split("/") if p]
+    if method != "GET" and path in ("/version", "/api", "/apis", "/openapi/v2"):
+        raise SandboxApiError(405, "MethodNotAllowed", f"the server does not allow this method on {path}")
+    doc: Any = None
+    if path == "/version":
+        doc = _discovery.version_info()
+    elif path == "/api":
+        doc = _discovery.api_versions(h.sandbox.address)
+    elif path == "/apis":
+        doc = _discovery.api_group_list(registry, hidden=hidden)
+    elif path in ("/healthz", "/livez", "/readyz"):
+        h.send_bytes(200, b"ok", "text/plain; charset=utf-8")
+        return True
+    elif path == "/openapi/v2":
+        gvks = _discovery.openapi_gvks(registry)
+        if "protobuf" in (h.headers.get("Accept") or ""):
+            # Go's mime parser rejects the proto type's parameters; kubectl accepts octet-stream.
+            h.send_bytes(200, _openapi.openapi_v2_protobuf(gvks), "application/octet-stream")
+        else:
+            h.send_bytes(200, _openapi.openapi_v2_json(gvks))
+        return True
+    elif path == "/api/v1":
+        doc = _discovery.resource_list(registry, "", "v1")
+    elif len(parts) == 2 and parts[0] == "apis" and parts[1] not in hidden:
+        doc = _discovery.api_group(registry, parts[1])
+    elif len(parts) == 3 and parts[0] == "apis" and parts[1] not in hidden:
+        doc = _discovery.resource_list(registry, parts[1], parts[2])
+    elif len(parts) >= 2 and parts[0] == "apis" and parts[1] in hidden:
+        raise not_found_path()
+    else:
+        return False
+    if doc is None:
+        raise not_found_path()
+    h.send_json(200, doc)
+    return True
+
+
+def subresource(h: Handler, method: str, route: Route, raw: bytes) -> None:
+    """``/scale``, ``/status``, ``/log``, ``/eviction`` and the container endpoints the sandbox refuses."""
+    api, ns, sub = h.sandbox.api, route.namespace or "", route.subresource
+    rtype = api.registry.storage_type(route.rtype)
+    dry = h.dry_run()
+    manager = h.field_manager()
+    # `kubectl debug` adds an ephemeral container: nothing could run it, so say so before storing it.
+    if sub in ("exec", "attach", "portforward") or (sub == "ephemeralcontainers" and method != "GET"):
+        raise SandboxApiError(400, "BadRequest", NO_CONTAINERS.format(pod=route.name))
+    if sub == "log" and method == "GET":
+        pod_log(h, route)
+    elif sub == "scale":
+        if method == "GET":
+            h.send_json(200, _subresources.scale_of(api.get(rtype, ns, route.name)))
+        elif method == "PUT":
+            h.send_json(
+                200,
+                _subresources.update_scale(
+                    api, rtype, ns, route.name, body=h.json_body(raw), dry_run=dry, manager=manager
+                ),
+            )
+        elif method == "PATCH":
+            kind = PATCH_TYPES.get((h.headers.get("Content-Type") or "").split(";")[0].strip())
+            if kind is None or kind == "apply":
+                raise SandboxApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    "the body of the request was in an unknown "
+                    "format - accepted media types include: application/json-patch+json, "
+                    "application/merge-patch+json, application/strategic-merge-patch+json",
+                )
+            h.send_json(
+                200,
+                _subresources.update_scale(
+                    api,
+                    rtype,
+                    ns,
+                    route.name,
+                    patch=(kind, parse_patch(raw, kind)),
+                    dry_run=dry,
+                    manager=manager,
+                ),
+            )
+        else:
+            raise SandboxApiError(405, "MethodNotAllowed", "the server does not allow this method on scale")
+    elif sub == "status":
+        if method == "GET":
+            h.send_object(route, api.get(rtype, ns, route.name))
+        elif method == "PUT":
+            fv = h.field_validation("UpdateOptions")
+            body = _render.convert_in(route.rtype, route.version, h.json_body(raw))
+            h.send_object(
+                route,
+                api.update(
+                    rtype,
+                    ns,
+                    route.name,
+                    body,
+                    subresource="status",
+                    dry_run=dry,
+                    manager=manager,
+                    field_validation=fv,
+                ),
+            )
+        elif method == "PATCH":
+            h.send_object(route, h.patch_object(route, raw, dry, manager, subresource="status"))
+        else:
+            raise SandboxApiError(405, "MethodNotAllowed", "the server does not allow this method on status")
+    elif sub == "eviction" and method == "POST":
+        h.send_json(201, evict(api, route, h.json_body(raw), dry))
+    else:
+        raise SandboxApiError(
+            405,
+            "MethodNotAllowed",
+            f"the server does not allow this method on the requested resource ({sub})",
+        )

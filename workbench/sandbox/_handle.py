@@ -17,8 +17,8 @@ from workbench.errors import ConfigError, SandboxStartError
 from workbench.sandbox import _scenarios, _synthetic
 from workbench.sandbox._api import Api
 from workbench.sandbox._clock import Clock, parse_time
-from workbench.sandbox._kinds import Registry
 from workbench.sandbox._logs import LogStore
+from workbench.sandbox._registry import Registry
 from workbench.sandbox._server import SandboxHTTPServer, SandboxState, serve_in_thread
 from workbench.sandbox._store import Store
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbench.errors import SandboxApiError
-from workbench.sandbox._kinds import Registry, ResourceType
+from workbench.sandbox._kinds import ResourceType
+from workbench.sandbox._registry import Registry
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,26 +16,19 @@ from workbench.errors import SandboxApiError
 from workbench.sandbox import (
     _convert,
     _deletion,
-    _discovery,
     _endpoints,
-    _openapi,
     _render,
     _subresources,
     _watch,
 )
 from workbench.sandbox._admission import FieldValidation, field_validation
-from workbench.sandbox._api import PATCH_TYPES, Api, apply_patch, collect_warnings, pending_warnings
-from workbench.sandbox._api import _parse_patch as parse_patch
+from workbench.sandbox._api import Api
+from workbench.sandbox._bodies import PATCH_TYPES, apply_patch, parse_patch
 from workbench.sandbox._http import BaseHandler, ClientGoneError, log
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._meta import manager_from_agent
 from workbench.sandbox._routes import Route, not_found_path, parse
-
-NO_CONTAINERS = (
-    "the sandbox has no containers to attach to: exec, attach, port-forward, cp and debug are not "
-    "available. Read what a container printed with `kubectl logs {pod}` (add --previous for the "
-    "run before a restart) and its state with `kubectl describe pod {pod}`."
-)
+from workbench.sandbox._warnings import collect_warnings, pending_warnings
 
 
 @dataclass
@@ -112,7 +105,7 @@ class Handler(BaseHandler):
         self.streaming = False
         try:
             raw = self.read_body() if method in ("POST", "PUT", "PATCH", "DELETE") else b""
-            if not self._non_resource(method):
+            if not _endpoints.non_resource(self, method):
                 route = parse(self.sandbox.api.registry, self.path_only)
                 if route is None:
                     raise not_found_path()
@@ -132,46 +125,6 @@ class Handler(BaseHandler):
                 self.send_error_status(err)
 
     # -- discovery, version, openapi, health -----------------------------------------------------------
-    def _non_resource(self, method: str) -> bool:
-        path = self.path_only.rstrip("/") or "/"
-        registry = self.sandbox.api.registry
-        hidden = self.sandbox.hidden_groups
-        parts = [p for p in path.split("/") if p]
-        if method != "GET" and path in ("/version", "/api", "/apis", "/openapi/v2"):
-            raise SandboxApiError(405, "MethodNotAllowed", f"the server does not allow this method on {path}")
-        doc: Any = None
-        if path == "/version":
-            doc = _discovery.version_info()
-        elif path == "/api":
-            doc = _discovery.api_versions(self.sandbox.address)
-        elif path == "/apis":
-            doc = _discovery.api_group_list(registry, hidden=hidden)
-        elif path in ("/healthz", "/livez", "/readyz"):
-            self.send_bytes(200, b"ok", "text/plain; charset=utf-8")
-            return True
-        elif path == "/openapi/v2":
-            gvks = _discovery.openapi_gvks(registry)
-            if "protobuf" in (self.headers.get("Accept") or ""):
-                # Go's mime parser rejects the proto type's parameters; kubectl accepts octet-stream.
-                self.send_bytes(200, _openapi.openapi_v2_protobuf(gvks), "application/octet-stream")
-            else:
-                self.send_bytes(200, _openapi.openapi_v2_json(gvks))
-            return True
-        elif path == "/api/v1":
-            doc = _discovery.resource_list(registry, "", "v1")
-        elif len(parts) == 2 and parts[0] == "apis" and parts[1] not in hidden:
-            doc = _discovery.api_group(registry, parts[1])
-        elif len(parts) == 3 and parts[0] == "apis" and parts[1] not in hidden:
-            doc = _discovery.resource_list(registry, parts[1], parts[2])
-        elif len(parts) >= 2 and parts[0] == "apis" and parts[1] in hidden:
-            raise not_found_path()
-        else:
-            return False
-        if doc is None:
-            raise not_found_path()
-        self.send_json(200, doc)
-        return True
-
     # -- resources -------------------------------------------------------------------------------------
     def _resource(self, method: str, route: Route, raw: bytes) -> None:
         rtype = route.rtype
@@ -183,7 +136,7 @@ class Handler(BaseHandler):
             "DELETE": "delete" if route.name else "deletecollection",
         }[method]
         if route.subresource:
-            self._subresource(method, route, raw)
+            _endpoints.subresource(self, method, route, raw)
             return
         if (method == "POST" and route.name) or (method in ("PUT", "PATCH") and not route.name):
             # Creates go to the collection, replaces and patches to one object: no route otherwise.
@@ -221,31 +174,31 @@ class Handler(BaseHandler):
             return
         api = self.sandbox.api
         ns = route.namespace or ""
-        dry = self._dry_run()
-        manager = self.query.get("fieldManager") or manager_from_agent(self.headers.get("User-Agent") or "")
+        dry = self.dry_run()
+        manager = self.field_manager()
         rtype = api.registry.storage_type(rtype)
         if verb == "get":
-            self._send_object(route, api.get_entry(rtype, ns, route.name).decode())
+            self.send_object(route, api.get_entry(rtype, ns, route.name).decode())
         elif verb == "list":
             self._list(route)
         elif verb == "create":
-            fv = self._field_validation("CreateOptions")
+            fv = self.field_validation("CreateOptions")
             # Convert from the requested view (events.k8s.io), not the storage type it maps to.
             body = _render.convert_in(route.rtype, route.version, self.json_body(raw))
             created = api.create(rtype, ns, body, dry_run=dry, manager=manager, field_validation=fv)
-            self._send_object(route, created, 201)
+            self.send_object(route, created, 201)
         elif verb == "update":
-            fv = self._field_validation("UpdateOptions")
+            fv = self.field_validation("UpdateOptions")
             body = _render.convert_in(route.rtype, route.version, self.json_body(raw))
             updated = api.update(
                 rtype, ns, route.name, body, dry_run=dry, manager=manager, field_validation=fv
             )
-            self._send_object(route, updated)
+            self.send_object(route, updated)
         elif verb == "patch":
-            self._send_object(route, self._patch(route, raw, dry, manager))
+            self.send_object(route, self.patch_object(route, raw, dry, manager))
         elif verb == "delete":
             code, body = _deletion.delete(api, rtype, ns, route.name, self._delete_options(raw), dry_run=dry)
-            self._send_object(route, body, code)
+            self.send_object(route, body, code)
         else:
             items = _deletion.delete_collection(
                 api,
@@ -266,13 +219,13 @@ class Handler(BaseHandler):
                 },
             )
 
-    def _patch(
+    def patch_object(
         self, route: Route, raw: bytes, dry: bool, manager: str, subresource: str = ""
     ) -> dict[str, Any]:
         api, view, ns = self.sandbox.api, route.rtype, route.namespace or ""
         rtype = api.registry.storage_type(view)
         ctype = self.headers.get("Content-Type") or ""
-        fv = self._field_validation("PatchOptions")
+        fv = self.field_validation("PatchOptions")
         if not _convert.needs_conversion(view.group, view.plural, route.version):
             return api.patch(
                 rtype,
@@ -303,86 +256,6 @@ class Handler(BaseHandler):
                 dry_run=dry,
                 manager=manager,
                 field_validation=fv,
-            )
-
-    def _subresource(self, method: str, route: Route, raw: bytes) -> None:
-        api, ns, sub = self.sandbox.api, route.namespace or "", route.subresource
-        rtype = api.registry.storage_type(route.rtype)
-        dry = self._dry_run()
-        manager = self.query.get("fieldManager") or manager_from_agent(self.headers.get("User-Agent") or "")
-        # `kubectl debug` adds an ephemeral container: nothing could run it, so say so before storing it.
-        if sub in ("exec", "attach", "portforward") or (sub == "ephemeralcontainers" and method != "GET"):
-            raise SandboxApiError(400, "BadRequest", NO_CONTAINERS.format(pod=route.name))
-        if sub == "log" and method == "GET":
-            _endpoints.pod_log(self, route)
-        elif sub == "scale":
-            if method == "GET":
-                self.send_json(200, _subresources.scale_of(api.get(rtype, ns, route.name)))
-            elif method == "PUT":
-                self.send_json(
-                    200,
-                    _subresources.update_scale(
-                        api, rtype, ns, route.name, body=self.json_body(raw), dry_run=dry, manager=manager
-                    ),
-                )
-            elif method == "PATCH":
-                kind = PATCH_TYPES.get((self.headers.get("Content-Type") or "").split(";")[0].strip())
-                if kind is None or kind == "apply":
-                    raise SandboxApiError(
-                        415,
-                        "UnsupportedMediaType",
-                        "the body of the request was in an unknown "
-                        "format - accepted media types include: application/json-patch+json, "
-                        "application/merge-patch+json, application/strategic-merge-patch+json",
-                    )
-                self.send_json(
-                    200,
-                    _subresources.update_scale(
-                        api,
-                        rtype,
-                        ns,
-                        route.name,
-                        patch=(kind, parse_patch(raw, kind)),
-                        dry_run=dry,
-                        manager=manager,
-                    ),
-                )
-            else:
-                raise SandboxApiError(
-                    405, "MethodNotAllowed", "the server does not allow this method on scale"
-                )
-        elif sub == "status":
-            if method == "GET":
-                self._send_object(route, api.get(rtype, ns, route.name))
-            elif method == "PUT":
-                fv = self._field_validation("UpdateOptions")
-                body = _render.convert_in(route.rtype, route.version, self.json_body(raw))
-                self._send_object(
-                    route,
-                    api.update(
-                        rtype,
-                        ns,
-                        route.name,
-                        body,
-                        subresource="status",
-                        dry_run=dry,
-                        manager=manager,
-                        field_validation=fv,
-                    ),
-                )
-            elif method == "PATCH":
-                self._send_object(route, self._patch(route, raw, dry, manager, subresource="status"))
-            else:
-                raise SandboxApiError(
-                    405, "MethodNotAllowed", "the server does not allow this method on status"
-                )
-        elif sub == "eviction" and method == "POST":
-            self.send_json(201, _endpoints.evict(api, route, self.json_body(raw), dry))
-        else:
-            raise SandboxApiError(
-                405,
-                "MethodNotAllowed",
-                f"the server does not allow this method on the requested resource ({sub})",
             )
 
     # -- reads ------------------------------------------------------------------------------------------
@@ -418,7 +291,7 @@ class Handler(BaseHandler):
             return
         self.send_chunks(200, _render.list_chunks(rtype, route.version, page.entries, meta))
 
-    def _send_object(self, route: Route, obj: dict[str, Any], code: int = 200) -> None:
+    def send_object(self, route: Route, obj: dict[str, Any], code: int = 200) -> None:
         accept = self.headers.get("Accept") or ""
         if obj.get("kind") == "Status":
             self.send_json(code, obj)
@@ -439,11 +312,15 @@ class Handler(BaseHandler):
         else:
             self.send_json(code, _render.convert_out(route.rtype, route.version, obj))
 
-    def _field_validation(self, options_kind: str) -> FieldValidation:
+    def field_validation(self, options_kind: str) -> FieldValidation:
         """The write's ``fieldValidation`` directive (``Warn`` when not given); 422 for another value."""
         return field_validation(self.query.get("fieldValidation", ""), options_kind)
 
-    def _dry_run(self) -> bool:
+    def field_manager(self) -> str:
+        """The request's fieldManager, else the client's program name (as the apiserver defaults it)."""
+        return self.query.get("fieldManager") or manager_from_agent(self.headers.get("User-Agent") or "")
+
+    def dry_run(self) -> bool:
         value = self.query.get("dryRun", "")
         if value and value != "All":
             raise SandboxApiError(

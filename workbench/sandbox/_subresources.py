@@ -9,7 +9,8 @@ from typing import Any
 
 from workbench.errors import SandboxApiError
 from workbench.quantity import format_cpu, format_memory, parse_quantity
-from workbench.sandbox._api import Api, apply_patch
+from workbench.sandbox._api import Api
+from workbench.sandbox._bodies import apply_patch
 from workbench.sandbox._clock import rfc3339
 from workbench.sandbox._kinds import ResourceType
 from workbench.sandbox._selectors import label_selector_from_spec

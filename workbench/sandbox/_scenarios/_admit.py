@@ -25,7 +25,7 @@ from typing import Any
 
 from workbench.errors import SandboxApiError, ScenarioError
 from workbench.sandbox._admission import AdmissionContext, apply_defaults
-from workbench.sandbox._kinds import BUILTIN
+from workbench.sandbox._builtin import BUILTIN
 
 _BUILTIN_KINDS = frozenset((t.group, t.kind) for t in BUILTIN)
 _MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
