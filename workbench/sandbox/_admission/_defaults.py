@@ -211,6 +211,20 @@ def _node(obj: dict[str, Any], ctx: AdmissionContext) -> None:
         status["allocatable"] = copy.deepcopy(status["capacity"])
 
 
+def _event(obj: dict[str, Any], ctx: AdmissionContext) -> None:
+    # The apiserver's JSON always has these: involvedObject and source are structs, the times are
+    # structs written as null when zero, and the reporting fields have no omitempty. Clients rely on
+    # it (the python client refuses a list holding an Event without involvedObject).
+    for key in ("involvedObject", "source"):
+        if not isinstance(obj.get(key), dict):
+            obj[key] = {}
+    for key in ("firstTimestamp", "lastTimestamp", "eventTime"):
+        obj.setdefault(key, None)
+    for key in ("reportingComponent", "reportingInstance"):
+        if obj.get(key) is None:
+            obj[key] = ""
+
+
 def _storage_class(obj: dict[str, Any], ctx: AdmissionContext) -> None:
     if not obj.get("reclaimPolicy"):
         obj["reclaimPolicy"] = "Delete"
@@ -238,6 +252,7 @@ _DEFAULTERS: dict[str, Callable[[dict[str, Any], AdmissionContext], None]] = {
     "Ingress": _ingress,
     "PodDisruptionBudget": _pdb,
     "Endpoints": _endpoints,
+    "Event": _event,
     "StorageClass": _storage_class,
     "Node": _node,
 }

@@ -109,11 +109,14 @@ def to_storage(obj: dict[str, Any], *, group: str, resource: str, version: str) 
         `obj` itself when it is already in the storage shape, otherwise a new object.
 
     Raises:
-        SandboxApiError: 400 when the body's apiVersion is not the endpoint's, or an autoscaling
-            tolerance annotation is not a quantity; 404 when `version` is not served.
+        SandboxApiError: 400 when the body's apiVersion is not the endpoint's, an autoscaling
+            tolerance annotation is not a quantity, or an events.k8s.io Event does not decode into
+            its type; 422 when an events.k8s.io Event has no eventTime; 404 when `version` is not
+            served.
 
     Example:
-        >>> ev = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "note": "hi", "eventTime": None}
+        >>> ev = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "note": "hi",
+        ...       "eventTime": "2026-01-01T10:00:00.000000Z"}
         >>> to_storage(ev, group="events.k8s.io", resource="events", version="v1")["message"]
         'hi'
     """

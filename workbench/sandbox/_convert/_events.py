@@ -18,18 +18,21 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from workbench.sandbox._admission._decode import check_types
+from workbench.sandbox._admission._errors import invalid_error, required
 from workbench.sandbox._clock import parse_time, rfc3339_micro
 
 Obj = dict[str, Any]
 
 _EPOCH_MICRO: Final = "1970-01-01T00:00:00.000000Z"
+_V1: Final = "events.k8s.io/v1"
 
 
 def core_to_v1(core: Obj) -> Obj:
     """A core/v1 Event as events.k8s.io/v1."""
     source = _dict(core.get("source"))
     count = core.get("count")
-    out: Obj = {"apiVersion": "events.k8s.io/v1", "kind": "Event"}
+    out: Obj = {"apiVersion": _V1, "kind": "Event"}
     if "metadata" in core:
         out["metadata"] = core["metadata"]
     out["eventTime"] = _event_time(core)
@@ -68,7 +71,24 @@ def core_to_v1(core: Obj) -> Obj:
 
 
 def v1_to_core(event: Obj) -> Obj:
-    """An events.k8s.io/v1 Event (a create or update body) as core/v1."""
+    """An events.k8s.io/v1 Event (a create or update body) as core/v1.
+
+    The body is checked as the apiserver reads it, before it is converted: decoded into the
+    events.k8s.io struct, so a type error names that struct's fields (``Event.regarding``), then
+    refused without an eventTime, which events.k8s.io writes must have.
+
+    Raises:
+        SandboxApiError: 400 when the body does not decode into an events.k8s.io/v1 Event; 422
+            ``eventTime: Required value`` when it has no eventTime.
+    """
+    check_types("Event", event, api_version=_V1)
+    if not event.get("eventTime"):
+        # The apiserver asks for it on create only (an update must leave it as it was); the
+        # sandbox cannot tell the two apart here, and a view read back always carries one.
+        name = _dict(event.get("metadata")).get("name")
+        raise invalid_error(
+            "Event", "events.k8s.io", name if isinstance(name, str) else "", [required("eventTime")]
+        )
     out: Obj = {"apiVersion": "v1", "kind": "Event"}
     if "metadata" in event:
         out["metadata"] = event["metadata"]

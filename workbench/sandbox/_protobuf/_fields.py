@@ -35,7 +35,7 @@ from ._schema import META, Field, load, message_for
 __all__ = ["UnknownField", "drop_unknown_fields", "find_unknown_fields", "unknown_fields"]
 
 # Types whose Go JSON is their own (UnmarshalJSON), not their struct's fields.
-_OPAQUE = frozenset(
+OPAQUE = frozenset(
     {
         f"{META}.Time",
         f"{META}.MicroTime",
@@ -98,10 +98,10 @@ def find_unknown_fields(api_version: str, kind: str, obj: dict[str, Any]) -> lis
 
 def _walk(name: str, obj: dict[str, Any], path: str, found: list[UnknownField], *, top: bool = False) -> None:
     schema = load()
-    if name in _OPAQUE or name in schema.lists:
+    if name in OPAQUE or name in schema.lists:
         return
-    fields = _json_fields(name)
-    type_meta = top or _is_kind(name)
+    fields = json_fields(name)
+    type_meta = top or is_kind(name)
     for key, value in obj.items():
         f = fields.get(key)
         at = f"{path}.{key}" if path else key
@@ -124,19 +124,19 @@ def _walk(name: str, obj: dict[str, Any], path: str, found: list[UnknownField], 
 
 
 @functools.cache
-def _json_fields(name: str) -> dict[str, Field]:
+def json_fields(name: str) -> dict[str, Field]:
     """A message's JSON keys, with the keys of its inlined structs (the outer field wins a clash)."""
     own: dict[str, Field] = {}
     inlined: dict[str, Field] = {}
     for f in load().messages[name]:
         if f.inline and f.type == "message":
-            inlined.update(_json_fields(f.message))
+            inlined.update(json_fields(f.message))
         elif f.name:
             own[f.name] = f
     return {**inlined, **own}
 
 
 @functools.cache
-def _is_kind(name: str) -> bool:
+def is_kind(name: str) -> bool:
     """Whether a message is a top-level kind (it embeds TypeMeta): the kinds that have a list kind."""
     return f"{name}List" in load().messages
