@@ -24,6 +24,7 @@ from workbench.sandbox import (
 from workbench.sandbox._admission import FieldValidation, field_validation
 from workbench.sandbox._api import Api
 from workbench.sandbox._bodies import PATCH_TYPES, apply_patch, parse_patch
+from workbench.sandbox._gojson import go_type_name
 from workbench.sandbox._http import BaseHandler, ClientGoneError, log
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._meta import manager_from_agent
@@ -340,12 +341,12 @@ class Handler(BaseHandler):
                 options[key] = self.int_param(key) if key == "gracePeriodSeconds" else self.query[key]
         for key, (want, go_type) in _DELETE_OPTION_TYPES.items():
             value = options.get(key)
-            if value is not None and _json_type(value) != _json_type(want()):
+            if value is not None and go_type_name(value) != go_type_name(want()):
                 raise SandboxApiError(
                     400,
                     "BadRequest",
                     'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: json: cannot '
-                    f"unmarshal {_json_type(value)} into Go struct field "
+                    f"unmarshal {go_type_name(value)} into Go struct field "
                     f"DeleteOptions.{key} of type {go_type}",
                 )
         if options.get("dryRun"):
@@ -380,17 +381,6 @@ _DELETE_OPTION_TYPES: dict[str, tuple[Callable[[], Any], str]] = {
     "preconditions": (dict, "v1.Preconditions"),
     "dryRun": (list, "[]string"),
 }
-
-
-def _json_type(value: Any) -> str:
-    """How Go's JSON decoder names the type of a value it cannot unmarshal."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from workbench.errors import SandboxApiError
+from workbench.sandbox._gojson import go_type_name
 
 JsonKey = tuple[str, Any]
 
@@ -47,21 +48,6 @@ def json_key(value: Any) -> JsonKey:
 def json_equal(left: Any, right: Any) -> bool:
     """Whether two JSON values are equal (``true`` is not ``1``; ``1`` is ``1.0``)."""
     return json_key(left) == json_key(right)
-
-
-def go_type_name(value: Any) -> str:
-    """The JSON type word Go's encoding/json uses in unmarshal errors (``array``, ``object``...)."""
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "null"
 
 
 def go_reflect_type(value: Any) -> str:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import SandboxApiError
+from workbench.sandbox._gojson import go_type_name
 from workbench.sandbox._patch._common import (
     REJECTED,
     bad_request,
-    go_type_name,
     invalid,
     json_copy,
     json_equal,

@@ -38,6 +38,7 @@ from typing import Any, Final
 
 from workbench.errors import QuantityError, SandboxApiError
 from workbench.quantity import parse_quantity
+from workbench.sandbox._gojson import go_type_name
 
 from ._fields import is_kind, json_fields
 from ._gotext import base64_problem, duration_problem, time_problem
@@ -263,20 +264,10 @@ _OWN_JSON: Final[dict[str, Callable[[object, str, Path], str | None]]] = {
 
 
 def _mismatch(value: object, struct: str, path: Path, go_type: str) -> str:
-    found = _json_type(value)
+    found = go_type_name(value)
     if found == "number" and go_type in _INT_RANGES:
         found = f"number {value!r}"  # Go quotes the literal it could not fit
     return f"json: cannot unmarshal {found} into Go struct field {struct}.{'.'.join(path)} of type {go_type}"
-
-
-def _json_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if _is_string(value):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _is_string(value: object) -> bool:
