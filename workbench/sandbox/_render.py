@@ -21,9 +21,12 @@ def wants_table(accept: str) -> bool:
 
 def table_api_version(accept: str) -> str:
     """meta.k8s.io/v1 unless the client only accepts v1beta1 Tables (old clients)."""
-    if "as=Table" in accept and "v=v1;" not in accept.replace(" ", "") + ";" and "v=v1beta1" in accept:
-        return "meta.k8s.io/v1beta1"
-    return TABLE_VERSION
+    versions = set()
+    for media_range in accept.split(","):
+        params = dict(p.strip().partition("=")[::2] for p in media_range.split(";")[1:])
+        if params.get("as") == "Table":
+            versions.add(params.get("v", "v1"))
+    return "meta.k8s.io/v1beta1" if versions == {"v1beta1"} else TABLE_VERSION
 
 
 def convert_out(rtype: ResourceType, version: str, obj: dict[str, Any]) -> dict[str, Any]:
