@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import random
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from workbench.sandbox._admission import (
     check_unknown_fields,
     validate,
 )
+from workbench.sandbox._allocate import Allocator
 from workbench.sandbox._bodies import (
     PATCH_TYPES,
     apply_patch,
@@ -91,9 +91,7 @@ class Api:
         self.clock = clock
         self.read_only = read_only
         self._rng = random.Random(seed)  # noqa: S311  # names, not secrets: reproducible per seed
-        self._ips_lock = threading.Lock()
-        self._next_ip = 100
-        self._next_port = 30000
+        self._allocator = Allocator(self._stored_services)
 
     # -- indexing ------------------------------------------------------------------------------
     def bucket(self, rtype: ResourceType) -> str:
@@ -198,8 +196,8 @@ class Api:
     def admission(self, old: dict[str, Any] | None = None) -> AdmissionContext:
         return AdmissionContext(
             now=self.clock.now(),
-            allocate_cluster_ip=self._cluster_ip,
-            allocate_node_port=self._node_port,
+            allocate_cluster_ip=self._allocator.cluster_ip,
+            allocate_node_port=self._allocator.node_port,
             random_suffix=self._suffix,
             old=old,
         )
@@ -463,16 +461,10 @@ class Api:
                 details={"name": namespace, "kind": "namespaces"},
             )
 
-    def _cluster_ip(self) -> str:
-        with self._ips_lock:
-            self._next_ip += 1
-            n = self._next_ip
-        return f"10.96.{n // 250}.{n % 250 + 1}"
-
-    def _node_port(self) -> int:
-        with self._ips_lock:
-            self._next_port += 1
-            return self._next_port
+    def _stored_services(self) -> Iterator[dict[str, Any]]:
+        services = self.registry.get("services")
+        assert services is not None
+        return (entry.decode() for entry in self.store.iter_entries(self.bucket(services)))
 
     def _suffix(self, n: int) -> str:
         return "".join(self._rng.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(n))
