@@ -20,8 +20,8 @@ demo: install
 	workbench demo
 
 lint: install
-	ruff check workbench tests bench
-	ruff format --check workbench tests bench
+	ruff check workbench tests bench tools
+	ruff format --check workbench tests bench tools
 	mypy
 	lint-imports
 

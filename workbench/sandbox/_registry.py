@@ -14,16 +14,19 @@ class Registry:
     def __init__(self, types: Iterable[ResourceType] | None = None) -> None:
         self._by_key: dict[str, ResourceType] = {}
         self._custom: set[str] = set()
+        self._kind_cache: dict[tuple[str, str], ResourceType | None] = {}
         for t in BUILTIN if types is None else types:
             self.add(t)
 
     def add(self, rtype: ResourceType, *, custom: bool = False) -> None:
         self._by_key[rtype.key] = rtype
+        self._kind_cache.clear()
         if custom:
             self._custom.add(rtype.key)
 
     def remove(self, key: str) -> None:
         self._by_key.pop(key, None)
+        self._kind_cache.clear()
         self._custom.discard(key)
 
     def is_custom(self, rtype: ResourceType) -> bool:
@@ -52,11 +55,19 @@ class Registry:
         return rtype
 
     def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
-        group, _, version = api_version.rpartition("/")
-        for rtype in self._by_key.values():
-            if rtype.kind == kind and rtype.group == group and version in rtype.versions:
-                return rtype
-        return None
+        """The type serving `kind` in `api_version` (memoised: bulk loads ask once per object)."""
+        cache_key = (api_version, kind)
+        if cache_key not in self._kind_cache:
+            group, _, version = api_version.rpartition("/")
+            self._kind_cache[cache_key] = next(
+                (
+                    t
+                    for t in self._by_key.values()
+                    if t.kind == kind and t.group == group and version in t.versions
+                ),
+                None,
+            )
+        return self._kind_cache[cache_key]
 
     def groups(self) -> dict[str, list[str]]:
         """group → served versions (preferred first), in a stable order; core excluded."""
