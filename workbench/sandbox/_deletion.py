@@ -121,11 +121,21 @@ def delete(
         api.store.remove(api.bucket(rtype), key, obj)
         _release_owners(api, rtype, obj)
         if rtype.kind == "CustomResourceDefinition":
+            _remove_custom_resources(api, obj)
             _crd.unregister(api.registry, obj)
         if policy != "Orphan":
             uid = meta.get("uid", "")
             api.clock.call_later(0, lambda: collect(api, uid))
         return 200, _gone_body(rtype, obj)
+
+
+def _remove_custom_resources(api: Api, crd: dict[str, Any]) -> None:
+    """A deleted CRD takes its custom resources with it (the apiserver's customresourcecleanup)."""
+    served = _crd.resource_type(crd)
+    bucket = api.bucket(served)
+    for entry in api.store.iter_entries(bucket):
+        resource = entry.decode()
+        api.store.remove(bucket, api.index(served, resource)[0], resource)
 
 
 def delete_collection(
