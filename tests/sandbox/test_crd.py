@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tests.sandbox.test_client import CRD
 from workbench import sandbox
 from workbench.sandbox import _deletion
-
-CRD: dict[str, Any] = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
 
 
 def test_deleting_a_crd_deletes_its_resources_and_recreating_it_starts_empty() -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from workbench.sandbox._clock import rfc3339
+from workbench.sandbox._fieldsv1 import fields_v1
 
 # Fields the server owns: a client's values for them are ignored or checked, never stored as given.
 _SERVER_OWNED = (
@@ -26,53 +27,28 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
-def fields_v1(obj: Mapping[str, Any], depth: int = 4) -> dict[str, Any]:
-    """A FieldsV1 set (``{"f:spec": {"f:replicas": {}}}``) of the fields present in `obj`.
-
-    Lists of maps are keyed by their ``name`` (``k:{"name":"api"}``) as the server does for merge
-    keys; other lists are atomic (``{}``). Depth-limited: realistic in size, cheap to build.
-    """
-    out: dict[str, Any] = {}
-    for key, value in obj.items():
-        if key in ("apiVersion", "kind", "status"):
-            continue
-        if isinstance(value, Mapping) and depth > 0:
-            out[f"f:{key}"] = fields_v1(value, depth - 1)
-        elif (
-            isinstance(value, list)
-            and depth > 0
-            and value
-            and all(isinstance(v, Mapping) and "name" in v for v in value)
-        ):
-            out[f"f:{key}"] = {
-                f'k:{{"name":"{v["name"]}"}}': {".": {}, **fields_v1(v, depth - 2)} for v in value
-            }
-        else:
-            out[f"f:{key}"] = {}
-    return out
-
-
 def managed_entry(
     obj: Mapping[str, Any], *, manager: str, operation: str, now: datetime, subresource: str = ""
 ) -> dict[str, Any]:
-    body = {k: v for k, v in obj.items() if k != "metadata"}
-    meta = obj.get("metadata") or {}
-    meta_fields = {
-        k: meta[k] for k in ("labels", "annotations", "finalizers", "ownerReferences") if k in meta
-    }
-    if meta_fields:
-        body["metadata"] = meta_fields
     if subresource == "status":
-        body = {"status": obj.get("status", {})}
+        fields = {"f:status": fields_v1(obj.get("status") or {}, depth=1)}
+    else:
+        skip = ("apiVersion", "kind", "metadata", "status")
+        body = {k: v for k, v in obj.items() if k not in skip}
+        meta = obj.get("metadata") or {}
+        owned = {
+            k: meta[k] for k in ("labels", "annotations", "finalizers", "ownerReferences") if meta.get(k)
+        }
+        if owned:
+            body["metadata"] = owned
+        fields = fields_v1(body)
     entry: dict[str, Any] = {
         "manager": manager,
         "operation": operation,
         "apiVersion": obj.get("apiVersion", ""),
         "time": rfc3339(now),
         "fieldsType": "FieldsV1",
-        "fieldsV1": fields_v1(body)
-        if subresource != "status"
-        else {"f:status": fields_v1(body["status"], 3)},
+        "fieldsV1": fields,
     }
     if subresource:
         entry["subresource"] = subresource
