@@ -78,6 +78,16 @@ class Clock:
                 self._offset += max(0.0, due - self.elapsed())
             fn()
 
+    def go_live(self) -> None:
+        """Switch a manual clock to running time (after a scenario's warm-up), without a jump."""
+        with self._lock:
+            if not self.manual:
+                return
+            self._offset = self.elapsed()
+            self._mono = time.monotonic()
+            self.manual = False
+        self._ensure_thread()
+
     def run_due(self) -> None:
         """Run the timers already due (real-time mode does this on its own thread)."""
         self.advance(0)

@@ -35,7 +35,9 @@ def metrics(h: Handler, route: Route) -> None:
             if route.name
             else api.list(pods_type, route.namespace, label_selector=h.query.get("labelSelector", "")).entries
         )
-        items = [m for m in (_subresources.pod_metrics(e.decode(), now) for e in source) if m]
+        items = [
+            m for m in (_subresources.pod_metrics(e.decode(), now, h.sandbox.usage) for e in source) if m
+        ]
         if route.name:
             if not items:
                 raise SandboxApiError(
@@ -59,7 +61,9 @@ def metrics(h: Handler, route: Route) -> None:
             if node_name and entry.fields.get("status.phase") == "Running":
                 by_node.setdefault(node_name, []).append(entry.decode())
         items = [
-            _subresources.node_metrics(n.decode(), by_node.get(n.decode()["metadata"]["name"], []), now)
+            _subresources.node_metrics(
+                n.decode(), by_node.get(n.decode()["metadata"]["name"], []), now, h.sandbox.usage
+            )
             for n in nodes
         ]
         if route.name:

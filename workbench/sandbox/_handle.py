@@ -6,7 +6,7 @@ import errno
 import os
 import tempfile
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -14,9 +14,10 @@ from typing import Any
 import yaml
 
 from workbench.errors import ConfigError, SandboxStartError
-from workbench.sandbox import _scenarios, _synthetic
+from workbench.sandbox import _control, _scenarios, _synthetic
 from workbench.sandbox._api import Api
 from workbench.sandbox._clock import Clock, parse_time
+from workbench.sandbox._control import ControlPlane, _apps
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._registry import Registry
 from workbench.sandbox._server import SandboxHTTPServer, SandboxState, serve_in_thread
@@ -75,6 +76,13 @@ class Sandbox:
         """The most recent requests served: (method, path with query, status code)."""
         return list(self._state.requests)
 
+    @property
+    def control(self) -> ControlPlane:
+        """The simulated control plane (its `errors` list stays empty unless a controller failed)."""
+        if self._state.control is None:
+            raise ConfigError("this sandbox runs without a control plane (a snapshot replay)")
+        return self._state.control
+
     def advance(self, seconds: float) -> None:
         """Move simulated time forward (runs what falls due: graceful deletions, later the controllers)."""
         self.clock.advance(seconds)
@@ -90,6 +98,8 @@ class Sandbox:
         if self._state.stopping:
             return
         self._state.stopping = True
+        if self._state.control is not None:
+            self._state.control.stop()
         self._state.api.store.wake_all()
         self._server.shutdown()
         self._server.server_close()
@@ -120,6 +130,7 @@ def start(
     read_only: bool = False,
     seed: int = 0,
     history: int = 50_000,
+    control_plane: bool | None = None,
 ) -> Sandbox:
     """Start a sandbox API server on 127.0.0.1 in a background thread.
 
@@ -136,6 +147,8 @@ def start(
         seed: seeds names and simulated randomness.
         history: how many changes are kept for watches and continued lists; a client further
             behind gets 410 Expired and relists (small values let tests outrun it).
+        control_plane: run the simulated controllers, scheduler and kubelets (default: yes, except
+            when replaying a snapshot, which shows the cluster as recorded).
 
     Raises:
         SandboxStartError: the port is taken or the server cannot bind.
@@ -144,7 +157,12 @@ def start(
     """
     if history < 1:
         raise ConfigError(f"history must be a positive number of changes to keep, not {history}")
-    clock = Clock(speed=speed, manual=manual_clock)
+    run_controllers = snapshot is None if control_plane is None else control_plane
+    warmup = _scenarios.scenario_warmup(scenario) if snapshot is None and run_controllers else 0.0
+    # A scenario with a warm-up starts that long ago and plays forward to now before it is served.
+    clock = Clock(
+        speed=speed, manual=manual_clock or warmup > 0, start=datetime.now(UTC) - timedelta(seconds=warmup)
+    )
     now = clock.now()
     if snapshot is not None:
         loaded = _scenarios.load_snapshot(Path(snapshot), now=now)
@@ -167,6 +185,8 @@ def start(
     if not 0 <= port <= 65535:
         raise ConfigError(f"port must be between 0 and 65535 (0 picks a free one), not {port}")
     state = SandboxState(api=api, logs=logs)
+    if run_controllers:
+        _start_control(state, loaded, seed=seed, warmup=warmup, manual_clock=manual_clock)
     try:
         server = SandboxHTTPServer(("127.0.0.1", port), state)
     except OSError as exc:
@@ -187,6 +207,22 @@ def start(
         path = Path(kubeconfig)
     write_kubeconfig(path, f"http://127.0.0.1:{bound_port}")
     return Sandbox(state, server, path, scenario=loaded.name, own_kubeconfig=own)
+
+
+def _start_control(
+    state: SandboxState, loaded: _scenarios.Scenario, *, seed: int, warmup: float, manual_clock: bool
+) -> None:
+    """Start the controllers, play the scenario's warm-up, then let the clock run (unless manual)."""
+    images = _apps.load_images(loaded.images) if loaded.images is not None else {}
+    plane = _control.control_plane(
+        state.api, state.logs, catalog=_apps.builtin_catalog().extended(images), seed=seed
+    )
+    plane.start()
+    state.control = plane
+    state.usage = plane.usage
+    state.api.clock.advance(warmup)
+    if not manual_clock:
+        state.api.clock.go_live()
 
 
 def write_kubeconfig(path: Path, url: str) -> None:

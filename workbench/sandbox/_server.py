@@ -24,11 +24,13 @@ from workbench.sandbox import (
 from workbench.sandbox._admission import FieldValidation, field_validation
 from workbench.sandbox._api import Api
 from workbench.sandbox._bodies import PATCH_TYPES, apply_patch, parse_patch
+from workbench.sandbox._control import ControlPlane
 from workbench.sandbox._gojson import go_type_name
 from workbench.sandbox._http import BaseHandler, ClientGoneError, log
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._meta import manager_from_agent
 from workbench.sandbox._routes import Route, not_found_path, parse
+from workbench.sandbox._subresources import UsageFn, simulated_usage
 from workbench.sandbox._warnings import collect_warnings, pending_warnings
 
 
@@ -40,6 +42,9 @@ class SandboxState:
     logs: LogStore
     address: str = "127.0.0.1:0"
     hidden_groups: frozenset[str] = frozenset()
+    control: ControlPlane | None = None
+    usage: UsageFn = simulated_usage
+    """What metrics.k8s.io reports for a running container (the control plane's app model)."""
     stopping: bool = False
     requests: collections.deque[tuple[str, str, int]] = field(
         default_factory=lambda: collections.deque(maxlen=5000)

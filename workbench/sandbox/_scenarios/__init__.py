@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,10 +38,19 @@ from workbench.sandbox._scenarios._logs import Logs, load_logs
 from workbench.sandbox._scenarios._snapshot import snapshot_documents
 from workbench.sandbox._scenarios._times import parse_duration, utc
 
-__all__ = ["SCENARIO_DIR", "Scenario", "load_manifests", "load_scenario", "load_snapshot", "scenario_names"]
+__all__ = [
+    "SCENARIO_DIR",
+    "Scenario",
+    "load_manifests",
+    "load_scenario",
+    "load_snapshot",
+    "scenario_names",
+    "scenario_warmup",
+]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-_SPECIAL_FILES = frozenset({"scenario.yaml", "logs.yaml"})
+_TEACHING = ("goal", "level", "hints", "fix", "wrong_fixes", "checks")
+_SPECIAL_FILES = frozenset({"scenario.yaml", "logs.yaml", "images.yaml"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,12 @@ class Scenario:
     objects: tuple[dict[str, Any], ...]
     logs: Logs
     created: datetime
+    images: Path | None = None
+    """The scenario's ``images.yaml`` (its apps, added to the built-in image catalog), if it has one."""
+    warmup: float = 0.0
+    """Simulated seconds the control plane runs before the sandbox is handed over."""
+    teaching: dict[str, Any] = field(default_factory=dict)
+    """goal, hints, fix, wrong_fixes, checks: what a lab needs (see `Scenario` in the docs)."""
 
 
 def _scenario_dirs() -> dict[str, Path]:
@@ -84,11 +99,18 @@ def _read_header(directory: Path) -> dict[str, Any]:
         age = parse_duration(str(header.get("age", "0s")))
     except ValueError as exc:
         raise ScenarioError(f"age: {exc}", source=str(path)) from exc
+    try:
+        warmup = parse_duration(str(header.get("warmup", "0s")))
+    except ValueError as exc:
+        raise ScenarioError(f"warmup: {exc}", source=str(path)) from exc
+    teaching = {k: header[k] for k in _TEACHING if k in header}
     return {
         "name": name,
         "description": description.strip(),
         "age": age,
+        "warmup": warmup.total_seconds(),
         "seed": str(header.get("seed", name)),
+        "teaching": teaching,
     }
 
 
@@ -107,6 +129,27 @@ def _documents(paths: Iterable[Path]) -> Iterator[Document]:
             yield from expand_lists(doc, source=str(path), index=index)
 
 
+def _resolve(name_or_dir: str | os.PathLike[str]) -> Path:
+    known = _scenario_dirs()
+    directory = Path(name_or_dir)
+    if isinstance(name_or_dir, str) and name_or_dir in known:
+        return known[name_or_dir]  # a bare name means the built-in scenario
+    if not (directory / "scenario.yaml").is_file():
+        names = ", ".join(known) or "(none)"
+        raise ScenarioError(f"no such scenario; known scenarios: {names}", source=str(name_or_dir))
+    return directory
+
+
+def scenario_warmup(name_or_dir: str | os.PathLike[str]) -> float:
+    """The simulated seconds a scenario's control plane runs before it is handed over (its ``warmup``).
+
+    Raises:
+        ScenarioError: an unknown scenario or a malformed ``scenario.yaml``.
+    """
+    warmup: float = _read_header(_resolve(name_or_dir))["warmup"]
+    return warmup
+
+
 def load_scenario(name_or_dir: str | os.PathLike[str], *, now: datetime) -> Scenario:
     """Load a built-in scenario by name, or a scenario directory by path.
 
@@ -117,13 +160,7 @@ def load_scenario(name_or_dir: str | os.PathLike[str], *, now: datetime) -> Scen
     Raises:
         ScenarioError: an unknown name (the message lists the known ones) or a file that cannot be loaded.
     """
-    known = _scenario_dirs()
-    directory = Path(name_or_dir)
-    if isinstance(name_or_dir, str) and name_or_dir in known:
-        directory = known[name_or_dir]  # a bare name means the built-in scenario
-    elif not (directory / "scenario.yaml").is_file():
-        names = ", ".join(known) or "(none)"
-        raise ScenarioError(f"no such scenario; known scenarios: {names}", source=str(name_or_dir))
+    directory = _resolve(name_or_dir)
     header = _read_header(directory)
     created = utc(now) - header["age"]
     files = sorted(p for p in directory.glob("*.y*ml") if p.name not in _SPECIAL_FILES)
@@ -137,7 +174,17 @@ def load_scenario(name_or_dir: str | os.PathLike[str], *, now: datetime) -> Scen
     )
     logs_path = directory / "logs.yaml"
     logs = load_logs(logs_path, objects, now=now) if logs_path.is_file() else {}
-    return Scenario(header["name"], header["description"], objects, logs, created)
+    images = directory / "images.yaml"
+    return Scenario(
+        header["name"],
+        header["description"],
+        objects,
+        logs,
+        created,
+        images=images if images.is_file() else None,
+        warmup=header["warmup"],
+        teaching=header["teaching"],
+    )
 
 
 def load_manifests(
