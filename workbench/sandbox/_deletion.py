@@ -33,6 +33,10 @@ FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 # The namespaces kube-apiserver's NamespaceLifecycle plugin never lets anyone delete.
 IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
+# The sandbox's switch for a node's kubelet (see `_control._nodes`): "stopped" means it is down.
+KUBELET_ANNOTATION = "sandbox.workbench.io/kubelet"
+KUBELET_RECHECK_SECONDS = 10.0
+
 # Kinds (core and storage.k8s.io) whose registries set ReturnDeletedObject.
 RETURNS_DELETED = frozenset(
     {"Pod", "Service", "ServiceAccount", "PersistentVolume", "PersistentVolumeClaim", "StorageClass"}
@@ -270,9 +274,26 @@ def _finish_pod(api: Api, rtype: ResourceType, key: Key, uid: str) -> None:
         obj = entry.decode()
         if obj["metadata"].get("finalizers"):
             return  # the last finalizer's removal completes it
+        if _kubelet_stopped(api, obj.get("spec", {}).get("nodeName", "")):
+            # Only the pod's kubelet confirms its containers stopped: on a node whose kubelet is down
+            # the pod stays Terminating until the kubelet is back (or the node object is deleted).
+            api.clock.call_later(KUBELET_RECHECK_SECONDS, lambda: _finish_pod(api, rtype, key, uid))
+            return
         api.store.remove(api.bucket(rtype), key, obj)
         _release_owners(api, rtype, obj)
     collect(api, uid)
+
+
+def _kubelet_stopped(api: Api, node_name: str) -> bool:
+    if not node_name:
+        return False
+    nodes = api.registry.find("", "v1", "nodes")
+    assert nodes is not None
+    entry = api.store.get(api.bucket(nodes), ("", node_name))
+    if entry is None:
+        return False  # the node is gone: the pod garbage collector force-deletes its pods
+    annotations = entry.decode()["metadata"].get("annotations") or {}
+    return annotations.get(KUBELET_ANNOTATION) == "stopped"
 
 
 def _empty_namespace(api: Api, namespace: str) -> None:

@@ -186,7 +186,8 @@ def non_resource(h: Handler, method: str) -> bool:
 
 
 def subresource(h: Handler, method: str, route: Route, raw: bytes) -> None:
-    """``/scale``, ``/status``, ``/log``, ``/eviction`` and the container endpoints the sandbox refuses."""
+    """``/scale``, ``/status``, ``/log``, ``/eviction``, ``/binding`` and the container endpoints the sandbox
+    refuses."""
     api, ns, sub = h.sandbox.api, route.namespace or "", route.subresource
     rtype = api.registry.storage_type(route.rtype)
     dry = h.dry_run()
@@ -255,6 +256,8 @@ def subresource(h: Handler, method: str, route: Route, raw: bytes) -> None:
             raise SandboxApiError(405, "MethodNotAllowed", "the server does not allow this method on status")
     elif sub == "eviction" and method == "POST":
         h.send_json(201, evict(api, route, h.json_body(raw), dry))
+    elif sub == "binding" and method == "POST":
+        h.send_json(201, _subresources.bind_pod(api, rtype, ns, route.name, h.json_body(raw), dry_run=dry))
     else:
         raise SandboxApiError(
             405,

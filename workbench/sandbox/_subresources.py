@@ -1,4 +1,5 @@
-"""Subresources and virtual resources: ``/scale``, ``metrics.k8s.io``, access reviews and whoami."""
+"""Subresources and virtual resources: ``/scale``, ``pods/binding``, ``metrics.k8s.io``, access reviews
+and whoami."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from workbench.errors import SandboxApiError
 from workbench.quantity import format_cpu, format_memory, parse_quantity
+from workbench.sandbox._admission._errors import invalid_error, not_supported, required
 from workbench.sandbox._api import Api
 from workbench.sandbox._bodies import apply_patch
 from workbench.sandbox._clock import rfc3339
@@ -100,6 +102,94 @@ def update_scale(
         parent.setdefault("spec", {})["replicas"] = replicas
         updated = api.update(rtype, namespace, name, parent, dry_run=dry_run, manager=manager)
         return scale_of(updated)
+
+
+# -- pods/binding --------------------------------------------------------------------------------------
+def bind_pod(
+    api: Api, rtype: ResourceType, namespace: str, name: str, binding: Any, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """POST ``pods/binding``: assign a pod to a node, as kube-apiserver's BindingREST does.
+
+    ``spec.nodeName`` cannot change through an update (pod validation forbids it); the scheduler sets
+    it here instead. The write goes straight to storage like the real registry's: the binding's
+    annotations are added, condition ``PodScheduled=True`` is set, and no managedFields entry is
+    recorded (a real pod shows none for its binding either).
+
+    Args:
+        api: the sandbox API.
+        rtype: the pods type.
+        namespace / name: the pod (the binding's own name must match, or be empty).
+        binding: the decoded ``v1.Binding`` (``target.name`` is the node).
+        dry_run: check everything, write nothing.
+
+    Returns:
+        The ``Status`` (Success, code 201) the server answers.
+
+    Raises:
+        SandboxApiError: 422 for a binding without a target node, 404 for a missing pod, 409 when the
+            pod is already bound, is being deleted, or has scheduling gates.
+    """
+    api.check_writable()
+    body: dict[str, Any] = binding if isinstance(binding, dict) else {}
+    meta: dict[str, Any] = body["metadata"] if isinstance(body.get("metadata"), dict) else {}
+    target: dict[str, Any] = body["target"] if isinstance(body.get("target"), dict) else {}
+    if meta.get("name") not in (None, "", name):
+        raise SandboxApiError(
+            400,
+            "BadRequest",
+            f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})",
+        )
+    errors = []
+    if target.get("kind") not in (None, "", "Node"):
+        errors.append(not_supported("target.kind", target.get("kind"), ("Node", "<empty>")))
+    if not target.get("name"):
+        errors.append(required("target.name"))
+    if errors:
+        raise invalid_error("Binding", "", name, errors)
+    node = str(target["name"])
+    with api.store.lock:
+        pod = api.get(rtype, namespace, name)
+        pod_meta = pod["metadata"]
+        why = ""
+        if meta.get("uid") and meta["uid"] != pod_meta.get("uid"):
+            why = (
+                f"Precondition failed: UID in precondition: {meta['uid']}, "
+                f"UID in object meta: {pod_meta.get('uid')}"
+            )
+        elif pod_meta.get("deletionTimestamp"):
+            why = f"pod {name} is being deleted, cannot be assigned to a host"
+        elif (pod.get("spec") or {}).get("nodeName"):
+            why = f'pod {name} is already assigned to node "{pod["spec"]["nodeName"]}"'
+        elif (pod.get("spec") or {}).get("schedulingGates"):
+            why = f"pod {name} has non-empty .spec.schedulingGates"
+        if why:
+            raise SandboxApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on pods/binding "{name}": {why}',
+                details={"name": name, "kind": "pods/binding"},
+            )
+        pod.setdefault("spec", {})["nodeName"] = node
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict) and annotations:
+            pod_meta.setdefault("annotations", {}).update({str(k): str(v) for k, v in annotations.items()})
+        conditions = pod.setdefault("status", {}).setdefault("conditions", [])
+        scheduled = next((c for c in conditions if c.get("type") == "PodScheduled"), None)
+        now = rfc3339(api.clock.now())
+        if scheduled is None:
+            conditions.append(
+                {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
+            )
+        else:
+            if scheduled.get("status") != "True":
+                scheduled["lastTransitionTime"] = now
+            scheduled.update(status="True", lastProbeTime=None)
+            scheduled.pop("reason", None)
+            scheduled.pop("message", None)
+        if not dry_run:
+            key, labels, fields = api.index(rtype, pod)
+            api.store.put(api.bucket(rtype), key, pod, labels=labels, fields=fields)
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
 
 # -- metrics.k8s.io ----------------------------------------------------------------------------------

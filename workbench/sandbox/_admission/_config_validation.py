@@ -137,8 +137,11 @@ def validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[
     spec = as_dict(obj.get("spec"))
     errs += _pvc_spec(spec, "spec")
     if old is not None:
-        old_spec = as_dict(old.get("spec"))
+        old_spec = dict(as_dict(old.get("spec")))
         mutable = ("resources", "volumeAttributesClassName")
+        # The PV controller binds a claim by setting volumeName, which may change once.
+        if not old_spec.get("volumeName") and "volumeName" in spec:
+            old_spec["volumeName"] = spec["volumeName"]
         if {k: v for k, v in spec.items() if k not in mutable} != {
             k: v for k, v in old_spec.items() if k not in mutable
         }:

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from workbench.errors import SandboxApiError
-from workbench.sandbox import _deletion
+from workbench.sandbox import _deletion, _subresources
 from workbench.sandbox._api import Api
 from workbench.sandbox._clock import Clock, rfc3339, rfc3339_micro
 from workbench.sandbox._control._apps import Catalog
@@ -25,6 +25,7 @@ from workbench.sandbox._kinds import ResourceType
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._selectors import LabelSelector
 from workbench.sandbox._store import Entry, Key
+from workbench.sandbox._subresources import UsageFn, simulated_usage
 
 # kind → (group, version, plural) of the types the controllers work with.
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -84,6 +85,11 @@ class Cluster:
         self._types: dict[str, ResourceType] = {}
         self._event_names: dict[tuple[str, ...], tuple[str, str]] = {}
         self._event_lock = threading.Lock()
+        self.usage: UsageFn = simulated_usage
+        """(cores, bytes) a running container uses, as metrics.k8s.io reports it (the sandbox sets the
+        control plane's app model here)."""
+        self.hidden_groups: Callable[[], frozenset[str]] = frozenset
+        """The API groups the sandbox hides now (`Sandbox.hide_group`, e.g. metrics.k8s.io)."""
 
     @property
     def clock(self) -> Clock:
@@ -91,6 +97,10 @@ class Cluster:
 
     def now(self) -> str:
         return rfc3339(self.clock.now())
+
+    def serves(self, group: str) -> bool:
+        """Whether API group `group` is being served (a hidden one answers 404, as if uninstalled)."""
+        return group not in self.hidden_groups()
 
     # -- types and buckets ---------------------------------------------------------------------------
     def rtype(self, kind: str) -> ResourceType:
@@ -178,6 +188,22 @@ class Cluster:
             manager=manager,
             field_validation="Ignore",
         )
+
+    def bind(self, pod: dict[str, Any], node: str) -> None:
+        """Assign `pod` to `node` through the ``pods/binding`` subresource, as the scheduler does (a 409
+        when it is bound already or being deleted; the pod's uid is the binding's precondition)."""
+        meta = pod["metadata"]
+        binding = {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {
+                "name": meta["name"],
+                "namespace": meta.get("namespace", ""),
+                "uid": meta.get("uid"),
+            },
+            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+        }
+        _subresources.bind_pod(self.api, self.rtype("Pod"), meta.get("namespace", ""), meta["name"], binding)
 
     def delete(
         self, kind: str, namespace: str, name: str, *, grace: int | None = None, policy: str = "Background"
@@ -280,7 +306,7 @@ class Cluster:
             self._event_names[ident] = (namespace, name)
 
 
-_ACTIONS = {"Scheduled": "Binding", "FailedScheduling": "Scheduling"}
+_ACTIONS = {"Scheduled": "Binding", "FailedScheduling": "Scheduling", "Preempted": "Preempting"}
 
 
 def key_of(obj: dict[str, Any]) -> Key:
