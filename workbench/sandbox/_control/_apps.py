@@ -25,12 +25,28 @@ cluster's own; a scenario adds its images in ``images.yaml``::
           - {host: payments, port: 8080, on_fail: unready}   # crash | unready | degraded
         exit: {code: 0, after: 20s}        # it exits by itself (a batch job)
         command: shell                     # "shell": command/args run as a shell would (busybox)
+        size: 48Mi                         # image size (the Pulled event); default: derived from the name
         logs:                              # lines; {placeholders} filled by the kubelet
           start: ["listening on :{port}"]
           steady: ["GET /api/cart 200 {ms}ms"]    # one every `every` seconds while running
           every: 30s
         versions:                          # per-tag overrides of any field above
           "1.5.0": {env: [DATABASE_URL, PAYMENT_TOKEN]}
+
+Log streams the kubelet reads (all optional; a default line is used where one is named):
+``start`` (spread over the startup time), ``steady`` (cycled, one every ``every``), ``missing_env``
+(instead of ``start`` when a required variable is missing; default ``Error: required environment
+variable {var} is not set``), ``missing_file`` (default ``Error: open {file}: no such file or
+directory``), ``dependency`` (a dependency is unreachable; default ``Error: {dep}: {error}``),
+``oom`` (just before an OOM kill) and ``exit`` (when the app exits by itself).
+
+Placeholders: ``{port}`` ``{pod_ip}`` ``{host_ip}`` ``{pod}`` ``{namespace}`` ``{node}``
+``{container}`` ``{image}`` ``{tag}`` ``{ms}`` (a plausible latency) ``{n}`` (line number)
+``{client_ip}`` ``{var}`` ``{file}`` ``{dep}`` ``{host}`` ``{error}`` ``{limit}``, and times
+``{time}`` / ``{time:iso}`` (RFC 3339 with milliseconds), ``{time:nginx}`` (``2025/01/12 10:00:00``),
+``{time:clf}`` (``12/Jan/2025:10:00:00 +0000``), ``{time:redis}`` (``12 Jan 2025 10:00:00.123``),
+``{time:postgres}`` (``2025-01-12 10:00:00.123``) and ``{time:klog}`` (``I0112 10:00:00.123456``).
+Unknown placeholders are left as written.
 """
 
 from __future__ import annotations
@@ -105,6 +121,8 @@ class AppModel:
     shell: bool = False
     logs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     log_every: float = 0.0
+    size: int = 0
+    """Bytes of the image (0: a stable size derived from the repository name)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +198,10 @@ class Catalog:
     def __contains__(self, repository: str) -> bool:
         return repository in self._entries
 
+    def has_registry(self, registry: str) -> bool:
+        """Whether any known repository lives on `registry` (so the host resolves)."""
+        return any(repository.split("/", 1)[0] == registry for repository in self._entries)
+
 
 @functools.cache
 def builtin_catalog() -> Catalog:
@@ -241,6 +263,7 @@ _FIELDS = frozenset(
         "exit",
         "command",
         "logs",
+        "size",
     }
 )
 
@@ -284,6 +307,8 @@ def _model(repository: str, spec: Mapping[str, Any], base: AppModel) -> AppModel
         if spec["command"] not in ("shell", None):
             raise ValueError(f"command: {spec['command']!r} is not known; use `shell` or leave it out")
         changes["shell"] = spec["command"] == "shell"
+    if "size" in spec:
+        changes["size"] = int(float(parse_quantity(str(spec["size"]))))
     if "logs" in spec:
         logs = dict(spec["logs"])
         every = logs.pop("every", None)
