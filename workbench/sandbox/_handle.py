@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -18,8 +18,10 @@ from workbench.sandbox import _control, _scenarios, _synthetic
 from workbench.sandbox._api import Api
 from workbench.sandbox._clock import Clock, parse_time
 from workbench.sandbox._control import ControlPlane, _apps
+from workbench.sandbox._control._cluster import KINDS
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._registry import Registry
+from workbench.sandbox._scenarios._checks import CheckReport, evaluate, parse_checks
 from workbench.sandbox._server import SandboxHTTPServer, SandboxState, serve_in_thread
 from workbench.sandbox._store import Store
 
@@ -47,8 +49,11 @@ class Sandbox:
         *,
         scenario: str,
         own_kubeconfig: bool,
+        teaching: Mapping[str, Any] | None = None,
     ) -> None:
         self._state = state
+        self.teaching: Mapping[str, Any] = dict(teaching or {})
+        """The scenario's goal, level, hints, fix, wrong_fixes and checks (empty for a plain cluster)."""
         self._server = server
         self._thread = serve_in_thread(server)
         self.kubeconfig = kubeconfig
@@ -86,6 +91,26 @@ class Sandbox:
     def advance(self, seconds: float) -> None:
         """Move simulated time forward (runs what falls due: graceful deletions, later the controllers)."""
         self.clock.advance(seconds)
+
+    def check(self) -> CheckReport:
+        """Evaluate the scenario's success checks against the cluster as it is now.
+
+        Example:
+            >>> from workbench import sandbox
+            >>> with sandbox.start(scenario="crashloop", manual_clock=True) as sb:
+            ...     sb.check().passed
+            False
+        """
+        checks = parse_checks(self.teaching.get("checks"), source=self.scenario)
+        return evaluate(checks, self._fetch)
+
+    def _fetch(self, kind: str, namespace: str | None) -> list[dict[str, Any]]:
+        group, version, plural = KINDS[kind]
+        rtype = self.api.registry.find(group, version, plural)
+        if rtype is None:
+            raise ConfigError(f"the sandbox does not serve {kind}")
+        ns = namespace if rtype.namespaced else None
+        return [entry.decode() for entry in self.api.store.iter_entries(self.api.bucket(rtype), ns)]
 
     def hide_group(self, group: str, hidden: bool = True) -> None:
         """Remove an API group from discovery (e.g. metrics.k8s.io: "the metrics server is down")."""
@@ -206,20 +231,24 @@ def start(
     else:
         path = Path(kubeconfig)
     write_kubeconfig(path, f"http://127.0.0.1:{bound_port}")
-    return Sandbox(state, server, path, scenario=loaded.name, own_kubeconfig=own)
+    return Sandbox(state, server, path, scenario=loaded.name, own_kubeconfig=own, teaching=loaded.teaching)
 
 
 def _start_control(
     state: SandboxState, loaded: _scenarios.Scenario, *, seed: int, warmup: float, manual_clock: bool
 ) -> None:
     """Start the controllers, play the scenario's warm-up, then let the clock run (unless manual)."""
-    images = _apps.load_images(loaded.images) if loaded.images is not None else {}
+    images: dict[str, _apps.ImageEntry] = {}
+    for path in loaded.image_files or ((loaded.images,) if loaded.images is not None else ()):
+        images.update(_apps.load_images(path))
     plane = _control.control_plane(
         state.api, state.logs, catalog=_apps.builtin_catalog().extended(images), seed=seed
     )
     plane.start()
     state.control = plane
     state.usage = plane.usage
+    plane.cluster.usage = plane.usage
+    plane.cluster.hidden_groups = lambda: state.hidden_groups
     state.api.clock.advance(warmup)
     if not manual_clock:
         state.api.clock.go_live()

@@ -5,9 +5,17 @@ CronJob batch/v1, Event core v1), ready for the store, which only adds resourceV
 
 A scenario is a directory under ``workbench/sandbox/scenarios/<name>/``::
 
-    scenario.yaml   name, description (one line), age (``3d``: when the cluster was created), seed
+    scenario.yaml   name, description (one line), age (``3d``: when the cluster was created), seed,
+                    warmup (simulated time the control plane runs before the sandbox is served),
+                    base (a scenario this one builds on), patches (changes to the base's objects),
+                    and the teaching keys goal, level, hints, fix, wrong_fixes, checks (`_teaching`)
     *.yaml          manifests (multi-document); times may be written ``now`` or ``now-2h5m``
     logs.yaml       optional: ``{"<ns>/<pod>/<container>": {"current": [...], "previous": [...]}}``
+    images.yaml     optional: the scenario's apps (the image catalog format of ``_control/_apps.py``)
+
+A scenario with a ``base`` holds only what it adds: the base's manifests, logs and images load first
+(recursively), then its own, and its ``patches`` change base objects (see `_layers`). Name, age,
+seed, warm-up and teaching are the scenario's own.
 
 Scenario and manifest objects are completed the way the server and its controllers would have:
 create-time defaulting and admission (``serviceAccount``, container defaults, token volumes,
@@ -34,8 +42,10 @@ from typing import Any
 from workbench.errors import ScenarioError
 from workbench.sandbox._scenarios._complete import Document, complete_objects, expand_lists
 from workbench.sandbox._scenarios._files import load_yaml_mapping, read_documents
-from workbench.sandbox._scenarios._logs import Logs, load_logs
+from workbench.sandbox._scenarios._layers import apply_patches, base_chain, check_patches
+from workbench.sandbox._scenarios._logs import LogKey, Logs, load_logs
 from workbench.sandbox._scenarios._snapshot import snapshot_documents
+from workbench.sandbox._scenarios._teaching import check_teaching
 from workbench.sandbox._scenarios._times import parse_duration, utc
 
 __all__ = [
@@ -49,7 +59,6 @@ __all__ = [
 ]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-_TEACHING = ("goal", "level", "hints", "fix", "wrong_fixes", "checks")
 _SPECIAL_FILES = frozenset({"scenario.yaml", "logs.yaml", "images.yaml"})
 
 
@@ -75,7 +84,9 @@ class Scenario:
     warmup: float = 0.0
     """Simulated seconds the control plane runs before the sandbox is handed over."""
     teaching: dict[str, Any] = field(default_factory=dict)
-    """goal, hints, fix, wrong_fixes, checks: what a lab needs (see `Scenario` in the docs)."""
+    """goal, level, hints, fix, wrong_fixes, checks: what a lab needs (validated; see `_teaching`)."""
+    image_files: tuple[Path, ...] = ()
+    """Every ``images.yaml`` to add to the catalog, the deepest base's first (later ones win)."""
 
 
 def _scenario_dirs() -> dict[str, Path]:
@@ -103,14 +114,20 @@ def _read_header(directory: Path) -> dict[str, Any]:
         warmup = parse_duration(str(header.get("warmup", "0s")))
     except ValueError as exc:
         raise ScenarioError(f"warmup: {exc}", source=str(path)) from exc
-    teaching = {k: header[k] for k in _TEACHING if k in header}
+    base = header.get("base")
+    if base is not None and (not isinstance(base, str) or not base.strip()):
+        raise ScenarioError(
+            "base must name a scenario (or a directory relative to this one)", source=str(path)
+        )
     return {
         "name": name,
         "description": description.strip(),
         "age": age,
         "warmup": warmup.total_seconds(),
         "seed": str(header.get("seed", name)),
-        "teaching": teaching,
+        "base": base,
+        "patches": check_patches(header.get("patches"), source=str(path)),
+        "teaching": check_teaching(header, source=str(path)),
     }
 
 
@@ -129,11 +146,13 @@ def _documents(paths: Iterable[Path]) -> Iterator[Document]:
             yield from expand_lists(doc, source=str(path), index=index)
 
 
-def _resolve(name_or_dir: str | os.PathLike[str]) -> Path:
+def _resolve(name_or_dir: str | os.PathLike[str], relative_to: Path | None = None) -> Path:
     known = _scenario_dirs()
     directory = Path(name_or_dir)
     if isinstance(name_or_dir, str) and name_or_dir in known:
         return known[name_or_dir]  # a bare name means the built-in scenario
+    if relative_to is not None and not directory.is_absolute():
+        directory = relative_to / directory
     if not (directory / "scenario.yaml").is_file():
         names = ", ".join(known) or "(none)"
         raise ScenarioError(f"no such scenario; known scenarios: {names}", source=str(name_or_dir))
@@ -162,18 +181,29 @@ def load_scenario(name_or_dir: str | os.PathLike[str], *, now: datetime) -> Scen
     """
     directory = _resolve(name_or_dir)
     header = _read_header(directory)
+    chain = base_chain(
+        directory,
+        lambda d: _read_header(d)["base"],
+        lambda base, naming: _resolve(base, relative_to=naming),
+    )
     created = utc(now) - header["age"]
-    files = sorted(p for p in directory.glob("*.y*ml") if p.name not in _SPECIAL_FILES)
+    documents: list[Document] = []
+    for layer in chain:
+        files = sorted(p for p in layer.glob("*.y*ml") if p.name not in _SPECIAL_FILES)
+        documents.extend(_documents(files))
+        apply_patches(documents, _read_header(layer)["patches"], source=str(layer / "scenario.yaml"))
     objects = complete_objects(
-        _documents(files),
+        documents,
         seed=header["seed"],
         created=created,
         now=now,
         managed=True,
         namespaces_defined=True,
     )
-    logs_path = directory / "logs.yaml"
-    logs = load_logs(logs_path, objects, now=now) if logs_path.is_file() else {}
+    logs: dict[LogKey, Any] = {}
+    for layer in chain:
+        if (layer / "logs.yaml").is_file():
+            logs.update(load_logs(layer / "logs.yaml", objects, now=now))
     images = directory / "images.yaml"
     return Scenario(
         header["name"],
@@ -184,6 +214,7 @@ def load_scenario(name_or_dir: str | os.PathLike[str], *, now: datetime) -> Scen
         images=images if images.is_file() else None,
         warmup=header["warmup"],
         teaching=header["teaching"],
+        image_files=tuple(p / "images.yaml" for p in chain if (p / "images.yaml").is_file()),
     )
 
 
