@@ -616,6 +616,21 @@ def test_dry_run_changes_nothing(sb: Sandbox, api: client.ApiClient) -> None:
 
 
 # -- deletion propagation ------------------------------------------------------------------------------------
+# These tests build the Deployment → ReplicaSet → Pod tree by hand to test the API's garbage collection
+# alone, so they run on a sandbox without controllers (which would add a ReplicaSet and pods of their own).
+@pytest.fixture(scope="module")
+def bare_sb() -> Iterator[Sandbox]:
+    with sandbox_pkg.start("healthy", manual_clock=True, control_plane=False) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def bare_api(bare_sb: Sandbox) -> Iterator[client.ApiClient]:
+    api_client = config.new_client_from_config(str(bare_sb.kubeconfig))
+    yield api_client
+    api_client.close()
+
+
 def owner_ref(obj: Any) -> dict[str, Any]:
     return {
         "apiVersion": obj.api_version,
@@ -628,7 +643,7 @@ def owner_ref(obj: Any) -> dict[str, Any]:
 
 
 def family(api: client.ApiClient, name: str, *, on_node: bool = False) -> tuple[Any, Any, list[str]]:
-    """A Deployment owning a ReplicaSet owning two Pods (made by hand: there are no controllers)."""
+    """A Deployment owning a ReplicaSet owning two Pods, made by hand (on the controller-less sandbox)."""
     deployment = make_deployment(api, name, replicas=2)
     rs_body = {
         "metadata": {"name": f"{name}-rs", "labels": LABELS, "ownerReferences": [owner_ref(deployment)]},
@@ -654,65 +669,69 @@ def exists(read: Any, name: str) -> bool:
     return True
 
 
-def test_background_deletion_collects_dependents(sb: Sandbox, api: client.ApiClient) -> None:
-    a, v1 = apps(api), core(api)
-    _, rs, pods = family(api, "bg")
+def test_background_deletion_collects_dependents(bare_sb: Sandbox, bare_api: client.ApiClient) -> None:
+    a, v1 = apps(bare_api), core(bare_api)
+    _, rs, pods = family(bare_api, "bg")
     a.delete_namespaced_deployment("bg", NS, propagation_policy="Background")
     assert not exists(a.read_namespaced_deployment, "bg")
     assert exists(a.read_namespaced_replica_set, rs.metadata.name)  # the collector has not run yet
-    sb.advance(0)
+    bare_sb.advance(0)
     assert not exists(a.read_namespaced_replica_set, rs.metadata.name)
     assert not any(exists(v1.read_namespaced_pod, p) for p in pods)
 
 
 @pytest.mark.parametrize("on_node", [False, True], ids=["unscheduled", "graceful-pods"])
-def test_foreground_deletion_waits_for_dependents(sb: Sandbox, api: client.ApiClient, on_node: bool) -> None:
-    a, v1 = apps(api), core(api)
+def test_foreground_deletion_waits_for_dependents(
+    bare_sb: Sandbox, bare_api: client.ApiClient, on_node: bool
+) -> None:
+    a, v1 = apps(bare_api), core(bare_api)
     name = f"fg-{int(on_node)}"
-    _, rs, pods = family(api, name, on_node=on_node)
+    _, rs, pods = family(bare_api, name, on_node=on_node)
     pending = a.delete_namespaced_deployment(name, NS, propagation_policy="Foreground")
     assert pending["metadata"]["deletionTimestamp"]
     assert pending["metadata"]["finalizers"] == ["foregroundDeletion"]
     assert a.read_namespaced_deployment(name, NS).metadata.deletion_timestamp is not None
-    sb.advance(0)  # the collector runs: unscheduled pods go at once, pods on a node start stopping
+    bare_sb.advance(0)  # the collector runs: unscheduled pods go at once, pods on a node start stopping
     if on_node:  # the whole tree waits, bottom up, for the pods' containers to stop
         assert all(v1.read_namespaced_pod(p, NS).metadata.deletion_timestamp for p in pods)
         waiting = a.read_namespaced_replica_set(rs.metadata.name, NS).metadata
         assert (waiting.deletion_timestamp is not None, waiting.finalizers) == (True, ["foregroundDeletion"])
         assert exists(a.read_namespaced_deployment, name)
-        sb.advance(5)
+        bare_sb.advance(5)
     assert not any(exists(v1.read_namespaced_pod, p) for p in pods)
     assert not exists(a.read_namespaced_replica_set, rs.metadata.name)
     assert not exists(a.read_namespaced_deployment, name)
 
 
-def test_orphan_deletion_keeps_dependents(sb: Sandbox, api: client.ApiClient) -> None:
-    a, v1 = apps(api), core(api)
-    _, rs, pods = family(api, "orphan")
+def test_orphan_deletion_keeps_dependents(bare_sb: Sandbox, bare_api: client.ApiClient) -> None:
+    a, v1 = apps(bare_api), core(bare_api)
+    _, rs, pods = family(bare_api, "orphan")
     a.delete_namespaced_deployment("orphan", NS, propagation_policy="Orphan")
-    sb.advance(5)
+    bare_sb.advance(5)
     assert not exists(a.read_namespaced_deployment, "orphan")
     kept = a.read_namespaced_replica_set(rs.metadata.name, NS)
     assert kept.metadata.owner_references is None
     for p in pods:
         assert v1.read_namespaced_pod(p, NS).metadata.owner_references[0].uid == rs.metadata.uid
     a.delete_namespaced_replica_set(rs.metadata.name, NS)  # now Background by default
-    sb.advance(0)
+    bare_sb.advance(0)
     assert not any(exists(v1.read_namespaced_pod, p) for p in pods)
 
 
-def test_removing_the_last_finalizer_completes_a_deletion(sb: Sandbox, api: client.ApiClient) -> None:
-    a, v1 = apps(api), core(api)
-    _, rs, pods = family(api, "held")
+def test_removing_the_last_finalizer_completes_a_deletion(
+    bare_sb: Sandbox, bare_api: client.ApiClient
+) -> None:
+    a, v1 = apps(bare_api), core(bare_api)
+    _, rs, pods = family(bare_api, "held")
     a.patch_namespaced_deployment("held", NS, {"metadata": {"finalizers": ["example.com/hold"]}})
     a.delete_namespaced_deployment("held", NS)
-    sb.advance(5)
+    bare_sb.advance(5)
     held = a.read_namespaced_deployment("held", NS).metadata
     assert (held.deletion_timestamp is not None, held.finalizers) == (True, ["example.com/hold"])
     assert exists(a.read_namespaced_replica_set, rs.metadata.name)
     a.patch_namespaced_deployment("held", NS, {"metadata": {"finalizers": None}})  # kubectl patch ... null
     assert not exists(a.read_namespaced_deployment, "held")
-    sb.advance(0)  # the garbage collector takes the dependents
+    bare_sb.advance(0)  # the garbage collector takes the dependents
     assert not exists(a.read_namespaced_replica_set, rs.metadata.name)
     assert not any(exists(v1.read_namespaced_pod, p) for p in pods)
 

@@ -2,10 +2,9 @@
 what it prints and on what the server then holds.
 
 Each test works in a namespace of its own, or on a sandbox of its own when it changes the scenario's
-shared objects (CoreDNS). There is no control plane yet: nothing reacts to a write (no ReplicaSets or
-pods for a new Deployment, no rollout), except that graceful pod deletion completes after a simulated
-second and deletion cascades to dependents. Where a real cluster would print more because a
-controller acted, the tests assert the API-level result and say so.
+shared objects (CoreDNS). The control plane runs in real time, as on a cluster: a new Deployment gets its
+ReplicaSet and pods, which the simulated kubelet starts (nginx is in the image catalog), so rollouts
+finish and waits are met.
 """
 
 from __future__ import annotations
@@ -135,9 +134,9 @@ def test_apply_creates_then_leaves_unchanged_then_configures(kubectl: Kubectl) -
     )
     kubectl("apply", "-f", "-", stdin=changed)
     assert jsonpath(kubectl, "deploy", "web", "-n", "apply-ns", path="{.metadata.labels}") == '{"app":"web"}'
-    # No controller: a real cluster would go on to show 3/3 READY; here the status is not filled in.
+    kubectl("rollout", "status", "deploy/web", "-n", "apply-ns", "--timeout=60s")
     row = kubectl("get", "deploy", "web", "-n", "apply-ns").stdout.splitlines()[1].split()
-    assert row[:4] == ["web", "0/3", "0", "0"]
+    assert row[:4] == ["web", "3/3", "3", "3"]
 
 
 def test_diff_exits_1_with_the_change_and_0_without(kubectl: Kubectl) -> None:
@@ -340,11 +339,15 @@ def test_rollout_restart_stamps_the_pod_template(kubectl: Kubectl) -> None:
     stamp = live["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
     assert before <= datetime.fromisoformat(stamp) <= datetime.now(UTC)
     assert live["metadata"]["generation"] == 2
-    # A real cluster would now roll out new pods; with no controller the new generation is never observed.
-    assert live["status"].get("observedGeneration", 0) < live["metadata"]["generation"]
-    waiting = kubectl("rollout", "status", "deploy/web", "-n", "restart-ns", "--timeout=1s", check=False)
-    assert waiting.returncode == 1
-    assert "Waiting for deployment spec update to be observed..." in waiting.stdout
+    done = kubectl("rollout", "status", "deploy/web", "-n", "restart-ns", "--timeout=60s")
+    assert done.stdout.splitlines()[-1] == 'deployment "web" successfully rolled out'
+    # The restart made a second ReplicaSet (revision 2) and scaled the first one to zero.
+    sets = kubectl("get", "rs", "-n", "restart-ns", "-o", "json").stdout
+    by_revision = {
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs["spec"]["replicas"]
+        for rs in json.loads(sets)["items"]
+    }
+    assert by_revision == {"1": 0, "2": 2}
 
 
 def test_rollout_history_lists_the_coredns_revisions(kubectl: Kubectl) -> None:
@@ -473,14 +476,17 @@ def test_wait_for_a_condition(kubectl: Kubectl) -> None:
         "wait", "--for=jsonpath={.status.phase}=Running", "pod/etcd-kind-control-plane", "-n", "kube-system"
     )
     assert phase.stdout.strip() == "pod/etcd-kind-control-plane condition met"
-    # No controller makes a new deployment Available, so the wait runs out, as on a stuck cluster.
     kubectl("apply", "-f", "-", stdin=deployment("web", "wait-ns"))
+    available = kubectl("wait", "--for=condition=Available", "deploy/web", "-n", "wait-ns", "--timeout=60s")
+    assert available.stdout.strip() == "deployment.apps/web condition met"
+    # An image tag the registry lacks never becomes available: the wait runs out, as on a stuck cluster.
+    kubectl("apply", "-f", "-", stdin=deployment("stuck", "wait-ns", image="nginx:1.99"))
     stuck = kubectl(
-        "wait", "--for=condition=Available", "deploy/web", "-n", "wait-ns", "--timeout=1s", check=False
+        "wait", "--for=condition=Available", "deploy/stuck", "-n", "wait-ns", "--timeout=2s", check=False
     )
     assert (stuck.returncode, stuck.stderr.strip()) == (
         1,
-        "error: timed out waiting for the condition on deployments/web",
+        "error: timed out waiting for the condition on deployments/stuck",
     )
 
 

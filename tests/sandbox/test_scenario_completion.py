@@ -392,13 +392,15 @@ def test_aggregation_drops_repeated_rules_and_keeps_written_ones(tmp_path: Path)
 
 # -- what kubectl sees ------------------------------------------------------------------------------------
 @pytest.mark.kubectl
-def test_kubectl_rollout_undo_to_the_current_revision_is_skipped(kubectl: Kubectl) -> None:
+def test_kubectl_rollout_undo_reuses_the_old_revision_and_skips_the_current_one(kubectl: Kubectl) -> None:
     undo = ("rollout", "undo", "deploy/coredns", "-n", "kube-system")
     assert kubectl(*undo).stdout.strip() == "deployment.apps/coredns rolled back"
-    assert kubectl(*undo, "--to-revision=2").stdout.strip() == "deployment.apps/coredns rolled back"
-    # The template the server stored for the rollback now matches revision 2's ReplicaSet exactly.
-    assert kubectl(*undo, "--to-revision=2").stdout.strip() == (
-        "deployment.apps/coredns skipped rollback (current template already matches revision 2)"
+    kubectl("rollout", "status", "deploy/coredns", "-n", "kube-system", "--timeout=60s")
+    # As on a real cluster, revision 1's ReplicaSet is reused and renumbered as revision 3.
+    history = kubectl("rollout", "history", "deploy/coredns", "-n", "kube-system").stdout
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["2", "3"]
+    assert kubectl(*undo, "--to-revision=3").stdout.strip() == (
+        "deployment.apps/coredns skipped rollback (current template already matches revision 3)"
     )
 
 

@@ -106,7 +106,7 @@ def _sidecar(index: int) -> dict[str, Any]:
         "name": name,
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": f"{name[:10]}-admin", "containerPort": port, "protocol": "TCP"}],
+        "ports": [{"name": f"{name[:9].rstrip('-')}-admin", "containerPort": port, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "FallbackToLogsOnError",
