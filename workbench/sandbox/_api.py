@@ -9,7 +9,6 @@ through this same class, so it obeys the same rules as kubectl.
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from workbench.sandbox._bodies import (
     check_patched,
     decode_continue,
     encode_continue,
+    json_copy,
     parse_patch,
     same_object,
 )
@@ -398,7 +398,7 @@ class Api:
         meta["name"] = old_meta["name"]
         if subresource == "status":
             status = new.get("status")
-            new = copy.deepcopy(old)
+            new = json_copy(old)
             new["status"] = status if status is not None else {}
         elif rtype.has_status:
             if "status" in old:

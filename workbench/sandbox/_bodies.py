@@ -48,10 +48,20 @@ def parse_patch(raw: bytes, kind: str) -> Any:
     return doc
 
 
+def json_copy(body: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of an object: a JSON round trip (several times faster than deepcopy), or deepcopy
+    for what JSON cannot hold (a YAML timestamp in an applied manifest)."""
+    try:
+        copied: dict[str, Any] = orjson.loads(orjson.dumps(body, option=orjson.OPT_PASSTHROUGH_DATETIME))
+    except TypeError:
+        return copy.deepcopy(body)
+    return copied
+
+
 def check_body(rtype: ResourceType, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SandboxApiError(400, "BadRequest", "the object provided is not a JSON object")
-    obj = copy.deepcopy(body)
+    obj = json_copy(body)
     kind = obj.get("kind")
     if kind and kind != rtype.kind:
         raise SandboxApiError(

@@ -12,6 +12,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from workbench.sandbox._bodies import json_copy
+
 from ._context import AdmissionContext
 from ._decode import check_types
 from ._pod_defaults import (
@@ -80,7 +82,7 @@ def apply_defaults(kind: str, obj: dict[str, Any], ctx: AdmissionContext) -> dic
         'Opaque'
     """
     check_types(kind, obj)
-    out = copy.deepcopy(obj)
+    out = json_copy(obj)
     meta = out.get("metadata")
     if not isinstance(meta, dict):
         meta = out["metadata"] = {}

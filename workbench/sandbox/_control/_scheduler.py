@@ -25,7 +25,7 @@ from workbench.sandbox._control._claims import SELECTED_NODE, VolumePlan, plan_p
 from workbench.sandbox._control._cluster import Cluster, Source, clone
 from workbench.sandbox._control._filters import Context, fit_error, node_name_prefilter, run_filters
 from workbench.sandbox._control._fit import NodeInfo, PodInfo, Reject
-from workbench.sandbox._control._score import best_node, default_selector, default_spread_rules, preempt
+from workbench.sandbox._control._score import DefaultSelectors, best_node, default_spread_rules, preempt
 from workbench.sandbox._control._snapshot import Snapshot
 from workbench.sandbox._store import Change, Key
 
@@ -62,6 +62,7 @@ class Scheduler:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.snapshot = Snapshot(cluster)
+        self._default_selector = DefaultSelectors(cluster)
         self._waiting: dict[Key, _Waiting] = {}
         self._assumed: dict[Key, _Assumed] = {}
         self._nominated: dict[Key, PodInfo] = {}  # preemptors, on the node they made room on
@@ -202,7 +203,7 @@ class Scheduler:
         feasible, statuses = self._find_feasible(info, candidates, ctx)
         if feasible:
             rules = default_spread_rules(
-                info, spec.get("topologySpreadConstraints") or [], default_selector(self.cluster, pod)
+                info, spec.get("topologySpreadConstraints") or [], self._default_selector(pod)
             )
             return self._assign(pod, info, best_node(info, feasible, ctx, rules), plan=plan, now=now)
         absent = {name: Reject((absent_reason,)) for name in nodes if name not in candidates}

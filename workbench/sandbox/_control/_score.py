@@ -107,17 +107,24 @@ def _preferred_affinity(pod: PodInfo, node: NodeInfo) -> int:
 
 def _spread_scores(feasible: Sequence[NodeInfo], rules: Sequence[SpreadRule]) -> dict[str, int]:
     """PodTopologySpread's score: fewer matching pods in a node's domains is better."""
+    # Matching pods per topology domain, counted once per rule (not once per node and domain member).
+    per_rule: list[tuple[str, int, dict[str, int], int]] = []
+    for key, max_skew, counts in rules:
+        matching: dict[str, int] = {}
+        labelled = 0
+        for n in feasible:
+            if key in n.labels:
+                labelled += 1
+                domain = n.labels[key]
+                matching[domain] = matching.get(domain, 0) + sum(1 for p in n.pods if counts(p))
+        size = labelled if key == HOSTNAME else len(matching)
+        per_rule.append((key, max_skew, matching, size))
     raw: dict[str, int] = {}
     for node in feasible:
         score = 0.0
-        for key, max_skew, counts in rules:
-            if key not in node.labels:
-                continue
-            domains = {n.labels[key] for n in feasible if key in n.labels}
-            size = len([n for n in feasible if key in n.labels]) if key == HOSTNAME else len(domains)
-            members = [n for n in feasible if n.labels.get(key) == node.labels[key]]
-            matching = sum(1 for n in members for p in n.pods if counts(p))
-            score += matching * math.log(size + 2) + (max_skew - 1)
+        for key, max_skew, matching, size in per_rule:
+            if key in node.labels:
+                score += matching[node.labels[key]] * math.log(size + 2) + (max_skew - 1)
         raw[node.name] = round(score)
     low, high = min(raw.values(), default=0), max(raw.values(), default=0)
     if high == 0:
@@ -227,21 +234,43 @@ def default_spread_rules(
     return [(HOSTNAME, 3, counts), (ZONE, 5, counts)]
 
 
-def default_selector(cluster: Cluster, pod: Mapping[str, Any]) -> Callable[[PodInfo], bool] | None:
-    """``helper.DefaultSelector``: what the Services, ReplicaSets and StatefulSets that select the pod
-    select (the system default spread counts those pods); None when nothing selects it."""
-    namespace = pod["metadata"].get("namespace", "")
-    labels = pod["metadata"].get("labels") or {}
-    selectors: list[LabelSelector] = []
-    for svc in cluster.objects("Service", namespace):
-        wanted = (svc.get("spec") or {}).get("selector") or {}
-        if wanted and all(labels.get(k) == v for k, v in wanted.items()):
-            selectors.append(selector_from_map(wanted))
-    for kind in ("ReplicaSet", "StatefulSet"):
-        for owner in cluster.objects(kind, namespace):
-            selector = label_selector_from_spec((owner.get("spec") or {}).get("selector"))
-            if not selector.empty and selector.matches(labels):
-                selectors.append(selector)
-    if not selectors:
-        return None
-    return lambda p: all(s.matches(p.labels) for s in selectors)
+class DefaultSelectors:
+    """``helper.DefaultSelector``: what the Services, ReplicaSets and StatefulSets that select a pod
+    select (the system default spread counts those pods). Each object's selector is decoded once per
+    version of it, not once per scheduling cycle."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._memo: dict[tuple[str, str, str], tuple[int, LabelSelector | None]] = {}
+
+    def _selectors(self, kind: str, namespace: str) -> list[LabelSelector]:
+        out = []
+        for entry in self.cluster.entries(kind, namespace):
+            ident = (kind, namespace, entry.uid)
+            known = self._memo.get(ident)
+            if known is None or known[0] != entry.rv:
+                spec = entry.decode().get("spec") or {}
+                if kind == "Service":
+                    wanted = spec.get("selector") or {}
+                    selector = selector_from_map(wanted) if wanted else None
+                else:
+                    parsed = label_selector_from_spec(spec.get("selector"))
+                    selector = None if parsed.empty else parsed
+                known = self._memo[ident] = (entry.rv, selector)
+            if known[1] is not None:
+                out.append(known[1])
+        return out
+
+    def __call__(self, pod: Mapping[str, Any]) -> Callable[[PodInfo], bool] | None:
+        """The pods counted with `pod` for spreading; None when nothing selects it."""
+        namespace = pod["metadata"].get("namespace", "")
+        labels = pod["metadata"].get("labels") or {}
+        selectors = [
+            s
+            for kind in ("Service", "ReplicaSet", "StatefulSet")
+            for s in self._selectors(kind, namespace)
+            if s.matches(labels)
+        ]
+        if not selectors:
+            return None
+        return lambda p: all(s.matches(p.labels) for s in selectors)

@@ -29,6 +29,18 @@ def _live(entry: Entry | None) -> bool:
     )
 
 
+def _same_for_scheduling(prev: Entry | None, entry: Entry) -> bool:
+    """Whether a bound pod's change leaves its `PodInfo` as it was: the same labels and indexed fields
+    (node, phase...), still (not) terminating. A pod's spec is immutable but for images, tolerations
+    and deadlines, none of which the filters read from pods already on a node."""
+    return (
+        prev is not None
+        and prev.labels == entry.labels
+        and prev.fields == entry.fields
+        and (b'"deletionTimestamp"' in prev.raw) == (b'"deletionTimestamp"' in entry.raw)
+    )
+
+
 def _has_anti_affinity(pod: PodInfo) -> bool:
     return bool(
         (pod.affinity.get("podAntiAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
@@ -78,6 +90,11 @@ class Snapshot:
         placed = live and (not was or change.prev is None or change.prev.labels != change.entry.labels)
         if live and change.key in self._assumed:
             self.unassume(change.key)
+        if live and was and _same_for_scheduling(change.prev, change.entry):
+            return (
+                freed,
+                placed,
+            )  # a status update (the kubelet's): what the pod takes from its node is unchanged
         if self._keys is not None:
             for entry in (change.prev, change.entry):
                 node = entry.fields.get("spec.nodeName", "") if entry is not None else ""
