@@ -23,6 +23,8 @@ def _sandbox_start(args: argparse.Namespace) -> int:
         manifests=args.manifest or (),
         snapshot=args.snapshot,
         read_only=args.read_only,
+        seed=args.seed,
+        hints=args.hints,
     )
     print(f"Sandbox cluster '{sb.scenario}' is serving at {sb.url}")
     print(f"kubeconfig: {sb.kubeconfig}")
@@ -46,9 +48,29 @@ def _sandbox_list(_: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox_describe(args: argparse.Namespace) -> int:
+    from workbench.sandbox import _lessons
+
+    print(_lessons.describe(args.name, solution=args.solution))
+    return 0
+
+
+def _sandbox_check(args: argparse.Namespace) -> int:
+    from workbench.sandbox import _lessons
+
+    url = _lessons.server_of(args.kubeconfig)
+    report = _lessons.check_url(args.scenario, url)
+    for result in report.results:
+        mark = "PASS" if result.passed else "FAIL"
+        print(f"{mark}  {result.name} {result.subject}: {result.detail}")
+    print("All checks pass: the cluster is healed." if report.passed else "Not healed yet.")
+    return 0 if report.passed else 1
+
+
 def _demo(args: argparse.Namespace) -> int:
     # Until the notebooks exist, the demo is the sandbox itself with instructions for kubectl.
     args.manifest, args.snapshot, args.read_only, args.synthetic = None, None, False, None
+    args.seed, args.hints = 0, False
     return _sandbox_start(args)
 
 
@@ -78,9 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--manifest", action="append", help="extra manifest file to load (repeatable)")
     start.add_argument("--snapshot", help="start from a recorded set of API lists instead of a scenario")
     start.add_argument("--read-only", action="store_true", help="refuse every write")
+    start.add_argument("--seed", type=int, default=0, help="seed for names and simulated randomness")
+    start.add_argument(
+        "--hints",
+        action="store_true",
+        help="send the scenario's hints as kubectl warnings while it is broken",
+    )
     start.set_defaults(func=_sandbox_start)
     lst = sb_sub.add_parser("list", help="list the scenarios, one a line")
     lst.set_defaults(func=_sandbox_list)
+    desc = sb_sub.add_parser("describe", help="a scenario's lesson: goal and hints (and the fix)")
+    desc.add_argument("name", help="scenario name")
+    desc.add_argument("--solution", action="store_true", help="also show the fix and the wrong fixes")
+    desc.set_defaults(func=_sandbox_describe)
+    chk = sb_sub.add_parser("check", help="grade a running sandbox against its scenario's success checks")
+    chk.add_argument("--scenario", required=True, help="the scenario the sandbox runs")
+    chk.add_argument("--kubeconfig", help="the sandbox's kubeconfig (default: $KUBECONFIG)")
+    chk.set_defaults(func=_sandbox_check)
     return parser
 
 

@@ -19,6 +19,7 @@ from workbench.sandbox._api import Api
 from workbench.sandbox._clock import Clock, parse_time
 from workbench.sandbox._control import ControlPlane, _apps
 from workbench.sandbox._control._cluster import KINDS
+from workbench.sandbox._lessons import HintLadder
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._registry import Registry
 from workbench.sandbox._scenarios._checks import CheckReport, evaluate, parse_checks
@@ -156,6 +157,7 @@ def start(
     seed: int = 0,
     history: int = 50_000,
     control_plane: bool | None = None,
+    hints: bool = False,
 ) -> Sandbox:
     """Start a sandbox API server on 127.0.0.1 in a background thread.
 
@@ -172,6 +174,8 @@ def start(
         seed: seeds names and simulated randomness.
         history: how many changes are kept for watches and continued lists; a client further
             behind gets 410 Expired and relists (small values let tests outrun it).
+        hints: send the scenario's hints, one every few writes while its checks fail, as ``Warning``
+            headers (kubectl prints them as ``Warning: hint 1/4: ...``).
         control_plane: run the simulated controllers, scheduler and kubelets (default: yes, except
             when replaying a snapshot, which shows the cluster as recorded).
 
@@ -231,7 +235,10 @@ def start(
     else:
         path = Path(kubeconfig)
     write_kubeconfig(path, f"http://127.0.0.1:{bound_port}")
-    return Sandbox(state, server, path, scenario=loaded.name, own_kubeconfig=own, teaching=loaded.teaching)
+    sb = Sandbox(state, server, path, scenario=loaded.name, own_kubeconfig=own, teaching=loaded.teaching)
+    if hints and loaded.teaching.get("hints"):
+        state.hints = HintLadder(loaded.teaching["hints"], lambda: sb.check().passed)
+    return sb
 
 
 def _start_control(

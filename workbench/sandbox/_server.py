@@ -27,11 +27,12 @@ from workbench.sandbox._bodies import PATCH_TYPES, apply_patch, parse_patch
 from workbench.sandbox._control import ControlPlane
 from workbench.sandbox._gojson import go_type_name
 from workbench.sandbox._http import BaseHandler, ClientGoneError, log
+from workbench.sandbox._lessons import HintLadder
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._meta import manager_from_agent
 from workbench.sandbox._routes import Route, not_found_path, parse
 from workbench.sandbox._subresources import UsageFn, simulated_usage
-from workbench.sandbox._warnings import collect_warnings, pending_warnings
+from workbench.sandbox._warnings import add_warnings, collect_warnings, pending_warnings
 
 
 @dataclass
@@ -43,6 +44,8 @@ class SandboxState:
     address: str = "127.0.0.1:0"
     hidden_groups: frozenset[str] = frozenset()
     control: ControlPlane | None = None
+    hints: HintLadder | None = None
+    """The scenario's hints, sent as ``Warning`` headers on writes while its checks fail (opt-in)."""
     usage: UsageFn = simulated_usage
     """What metrics.k8s.io reports for a running container (the control plane's app model)."""
     stopping: bool = False
@@ -111,6 +114,10 @@ class Handler(BaseHandler):
         self.streaming = False
         try:
             raw = self.read_body() if method in ("POST", "PUT", "PATCH", "DELETE") else b""
+            if raw and self.sandbox.hints is not None:
+                hint = self.sandbox.hints.after_write()
+                if hint is not None:
+                    add_warnings([hint])
             if not _endpoints.non_resource(self, method):
                 route = parse(self.sandbox.api.registry, self.path_only)
                 if route is None:

@@ -54,6 +54,7 @@ __all__ = [
     "load_manifests",
     "load_scenario",
     "load_snapshot",
+    "scenario_header",
     "scenario_names",
     "scenario_warmup",
 ]
@@ -157,6 +158,15 @@ def _resolve(name_or_dir: str | os.PathLike[str], relative_to: Path | None = Non
         names = ", ".join(known) or "(none)"
         raise ScenarioError(f"no such scenario; known scenarios: {names}", source=str(name_or_dir))
     return directory
+
+
+def scenario_header(name_or_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """A scenario's ``scenario.yaml``, validated: name, description, age, warmup, seed, teaching.
+
+    Raises:
+        ScenarioError: an unknown scenario or a malformed ``scenario.yaml``.
+    """
+    return _read_header(_resolve(name_or_dir))
 
 
 def scenario_warmup(name_or_dir: str | os.PathLike[str]) -> float:
