@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import Kubectl, make_kubectl
+from tests.conftest import Kubectl
 from workbench import sandbox
 from workbench.sandbox._control._apps import images_from_mapping
-
-
-@pytest.fixture(name="sb")
-def sb_fixture() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(scenario="healthy", manual_clock=True) as running:
-        yield running
-
-
-@pytest.fixture(name="kubectl")
-def kubectl_fixture(sb: sandbox.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(sb, tmp_path / "cache")
 
 
 def pod(name: str, *containers: dict[str, Any], node: str = "kind-worker", **spec: Any) -> dict[str, Any]:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import Kubectl, make_kubectl
+from tests.conftest import Kubectl
 from tests.sandbox.control._running_pods import create, pod_ip, pod_manifest, run_pod, service
 from workbench import sandbox
 
@@ -18,18 +14,6 @@ WEB_PORTS = [
     {"name": "http", "port": 80, "targetPort": "http"},
     {"name": "metrics", "port": 9090, "targetPort": 9090},
 ]
-
-
-@pytest.fixture
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(scenario="healthy", manual_clock=True) as running:
-        yield running
-        assert running.control.errors == []
-
-
-@pytest.fixture
-def kubectl(sb: sandbox.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(sb, tmp_path / "kube-cache")
 
 
 def endpoints(sb: sandbox.Sandbox, name: str, namespace: str = "default") -> dict[str, Any]:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import Kubectl, make_kubectl
+from tests.conftest import Kubectl
 from tests.sandbox.control._running_pods import create, pod_manifest, run_pod
 from workbench import sandbox
 
@@ -18,18 +14,6 @@ NO_METRICS_API = (
     "unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: "
     "the server could not find the requested resource (get pods.metrics.k8s.io)"
 )
-
-
-@pytest.fixture
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(scenario="healthy", manual_clock=True) as running:
-        yield running
-        assert running.control.errors == []
-
-
-@pytest.fixture
-def kubectl(sb: sandbox.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(sb, tmp_path / "kube-cache")
 
 
 def web(sb: sandbox.Sandbox, replicas: int, requests: dict[str, str] | None) -> list[str]:

@@ -6,19 +6,16 @@ import re
 from typing import Any
 
 from tests.conftest import Kubectl
-from tests.sandbox.control._kubelet_pods import (  # noqa: F401  # fixtures
+from tests.sandbox.control._kubelet_pods import (
     add_images,
     container,
     create,
     get,
-    kubectl_fixture,
     logs,
     pod,
     reasons,
-    sb_fixture,
     status_of,
     table_status,
-    waiting_reason,
 )
 from workbench import sandbox
 

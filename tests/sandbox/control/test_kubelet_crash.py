@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 
 from tests.conftest import Kubectl
-from tests.sandbox.control._kubelet_pods import (  # noqa: F401  # fixtures
+from tests.sandbox.control._kubelet_pods import (  # fixtures
     container,
     create,
     get,
-    kubectl_fixture,
     logs,
     pod,
     reasons,
-    sb_fixture,
     status_of,
     table_status,
     waiting_reason,

@@ -12,7 +12,6 @@ from tests.sandbox.control._kubelet_pods import (
     get,
     logs,
     pod,
-    sb_fixture,  # noqa: F401  # fixtures
     status_of,
 )
 from workbench import sandbox

@@ -9,16 +9,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import Kubectl
-from tests.sandbox.control._kubelet_pods import (  # noqa: F401  # fixtures
+from tests.sandbox.control._kubelet_pods import (  # fixtures
     add_images,
     condition,
     container,
     create,
     get,
-    kubectl_fixture,
     pod,
     reasons,
-    sb_fixture,
     status_of,
 )
 from workbench import sandbox

@@ -6,16 +6,14 @@ import ipaddress
 import re
 
 from tests.conftest import Kubectl
-from tests.sandbox.control._kubelet_pods import (  # noqa: F401  # fixtures
+from tests.sandbox.control._kubelet_pods import (  # fixtures
     container,
     create,
     events,
     get,
-    kubectl_fixture,
     logs,
     pod,
     reasons,
-    sb_fixture,
     status_of,
 )
 from workbench import sandbox

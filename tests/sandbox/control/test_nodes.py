@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import KUBECTL, Kubectl, make_kubectl
+from tests.conftest import KUBECTL, Kubectl
 from workbench import sandbox
 from workbench.sandbox._clock import parse_time
 from workbench.sandbox._control._nodes import GRACE_PERIOD, KUBELET_ANNOTATION, PRESSURE_ANNOTATION
 
 DEFAULT_TOLERATION = 300  # seconds admission gives every pod for not-ready / unreachable
-
-
-@pytest.fixture
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(scenario="healthy", manual_clock=True) as running:
-        yield running
-        assert running.control.errors == []
-
-
-@pytest.fixture
-def kubectl(sb: sandbox.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(sb, tmp_path / "cache")
 
 
 def pod(name: str, node: str, **spec: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -13,12 +13,6 @@ from workbench.sandbox._clock import Clock
 from workbench.sandbox._control import Cluster, ControlPlane
 from workbench.sandbox._control._cluster import Source
 from workbench.sandbox._store import Change, Key
-
-
-@pytest.fixture
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(scenario="healthy", manual_clock=True) as running:
-        yield running
 
 
 def cluster_of(sb: sandbox.Sandbox) -> Cluster:

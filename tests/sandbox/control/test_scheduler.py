@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from tests.conftest import Kubectl, make_kubectl
+from tests.conftest import Kubectl
 from workbench import sandbox
 from workbench.sandbox._control import Cluster
 
 TAINTED_CP = "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"
 NOT_HELPFUL_3 = "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
-
-
-@pytest.fixture
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(scenario="healthy", manual_clock=True) as running:
-        yield running
-        assert running.control.errors == []
-
-
-@pytest.fixture
-def kubectl(sb: sandbox.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(sb, tmp_path / "cache")
 
 
 def pod(name: str, *, memory: str = "", cpu: str = "", **spec: Any) -> dict[str, Any]:

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import Kubectl, make_kubectl
+from tests.conftest import Kubectl
 from workbench import sandbox
 
 NOT_HELPFUL_3 = "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
-
-
-@pytest.fixture
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(scenario="healthy", manual_clock=True) as running:
-        yield running
-        assert running.control.errors == []
-
-
-@pytest.fixture
-def kubectl(sb: sandbox.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(sb, tmp_path / "cache")
 
 
 def claim(name: str, *, storage_class: str | None = None, size: str = "1Gi", **spec: Any) -> dict[str, Any]:
