@@ -32,6 +32,7 @@ test: lint unit
 
 bench: install
 	python bench/sandbox_lists.py --pods 150000 --nodes 5000
+	python bench/control_plane.py --pods 150000 --nodes 5000 --rollouts 20
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
