@@ -6,6 +6,15 @@ attributes, and says what caused it and how to fix it::
     WorkbenchError
     ├── ConfigError              bad settings or arguments (names the setting and a valid value)
     ├── QuantityError            a value that is not a Kubernetes quantity (apimachinery's message)
+    ├── FrameSchemaError         a DataFrame that does not match its frame's declared schema
+    ├── SourceError              reading cluster state (a live API or a snapshot file)
+    │   ├── KubeconfigError      no kubeconfig, an unknown context, no in-cluster service account
+    │   ├── ApiUnreachableError  the API server cannot be reached (refused, timed out, TLS, DNS)
+    │   ├── CredentialsError     401: the credential expired or was rejected
+    │   ├── ApiStatusError       any other refusal, with the server's code, reason and message
+    │   │   ├── ForbiddenError   403: RBAC does not allow reading this kind
+    │   │   └── KindAbsentError  404: the kind is not served (no CRD, no metrics-server)
+    │   └── SnapshotError        a snapshot file that is corrupt, hostile or from a newer format
     └── SandboxError             the loopback sandbox cluster
         ├── ScenarioError        a scenario or manifest that cannot be loaded (names the file)
         ├── SandboxStartError    the server could not start (port taken, bad options)
@@ -28,6 +37,80 @@ class ConfigError(WorkbenchError):
 
 class QuantityError(WorkbenchError, ValueError):
     """A value is not a Kubernetes quantity; the message is the one apimachinery returns."""
+
+
+class FrameSchemaError(WorkbenchError, ValueError):
+    """A DataFrame does not match the schema declared for its frame in ``workbench/frames/schema.py``.
+
+    Attributes:
+        frame: the frame name (``pods``).
+        problems: each mismatch (missing, extra or misordered columns, wrong dtypes).
+    """
+
+    def __init__(self, message: str, *, frame: str, problems: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.frame = frame
+        self.problems = problems
+
+
+class SourceError(WorkbenchError):
+    """Cluster state could not be read (from a live API or a snapshot file)."""
+
+
+class KubeconfigError(SourceError, ConfigError):
+    """No usable kubeconfig or context; the message names the file or context and the fix."""
+
+
+class ApiUnreachableError(SourceError):
+    """The API server did not answer.
+
+    Attributes:
+        server: the URL that was tried.
+    """
+
+    def __init__(self, message: str, *, server: str) -> None:
+        super().__init__(message)
+        self.server = server
+
+
+class CredentialsError(SourceError):
+    """The API server rejected the credential (401): it expired or is wrong."""
+
+
+class ApiStatusError(SourceError):
+    """The API server refused a read.
+
+    Attributes:
+        code: the HTTP status code.
+        reason: the `Status.reason` the server sent (``Forbidden``, ``NotFound``...), or ``""``.
+        path: the request path.
+    """
+
+    def __init__(self, message: str, *, code: int, reason: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.path = path
+
+
+class ForbiddenError(ApiStatusError):
+    """403: the credentials may not read this kind (RBAC)."""
+
+
+class KindAbsentError(ApiStatusError):
+    """404 on a list: the kind is not served by this cluster (no CRD, no metrics-server)."""
+
+
+class SnapshotError(SourceError):
+    """A snapshot file cannot be read: corrupt, hostile (oversized, unexpected members) or newer.
+
+    Attributes:
+        path: the snapshot file.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
 
 
 class SandboxError(WorkbenchError):

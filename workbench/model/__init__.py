@@ -1,1 +1,5 @@
 """Value types every stage shares (refs, findings, plans); no I/O."""
+
+from workbench.model._refs import ObjectRef
+
+__all__ = ["ObjectRef"]

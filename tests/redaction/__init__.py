@@ -1,0 +1,1 @@
+"""Tests of the redaction utilities: patterns, objects, anonymization."""

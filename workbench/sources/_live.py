@@ -1,0 +1,367 @@
+"""`LiveSource`: a `ClusterSource` over a Kubernetes API server (a kubeconfig context, in-cluster, or
+the sandbox, which is just an API server on loopback).
+
+Lists are paginated (``limit`` and ``continue``) and the next page is fetched on a background thread
+while the caller works on the current one, never more than one page ahead, so memory stays at about
+two pages however big the cluster is. Pages are passed on as the server's bytes; only a few fields
+(the continue token and each item's name) are decoded, without the official client's model classes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import orjson
+
+from workbench.errors import ApiStatusError, ConfigError, ForbiddenError, KindAbsentError, SourceError
+from workbench.sources import _kinds, _kubeconfig, _secrets
+from workbench.sources._kinds import Kind
+from workbench.sources._transport import RetryPolicy, Timeout, Transport
+
+DEFAULT_PAGE_SIZE = 500
+DEFAULT_LOG_BYTES = 1 << 20
+"""Logs are cut at 1 MiB unless asked otherwise: one chatty container must not fill the notebook."""
+
+_PREFETCH_THREADS = 4
+
+
+class _Meta(msgspec.Struct):
+    namespace: str = ""
+    name: str = ""
+
+
+class _Item(msgspec.Struct):
+    metadata: _Meta = msgspec.field(default_factory=_Meta)
+
+
+class _ListMeta(msgspec.Struct):
+    continue_: str = msgspec.field(default="", name="continue")
+
+
+class _ListHead(msgspec.Struct):
+    """The few fields paging needs; msgspec skips the rest of the page without building it."""
+
+    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
+    items: list[_Item] = msgspec.field(default_factory=list)
+
+
+_HEAD = msgspec.json.Decoder(_ListHead)
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    body: bytes
+    token: str
+    keys: tuple[str, ...]
+
+
+class LiveSource:
+    """Read-only access to a cluster through its API server.
+
+    Use `connect_live` to make one. Only GET requests are ever sent.
+
+    Example:
+        >>> from workbench import sandbox
+        >>> from workbench.sources._kinds import builtin
+        >>> with sandbox.start(scenario="crashloop", manual_clock=True) as sb:
+        ...     with connect_live(kubeconfig=sb.kubeconfig, namespaces=["billing"]) as source:
+        ...         pages = list(source.list_pages(builtin("deployments")))
+        >>> b"invoice-api" in pages[0]
+        True
+    """
+
+    def __init__(
+        self,
+        loaded: _kubeconfig.Loaded,
+        *,
+        namespaces: Sequence[str] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        timeout: Timeout = (10.0, 60.0),
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if page_size < 1:
+            raise ConfigError(f"page_size must be at least 1 object per page, not {page_size} (500 is usual)")
+        if namespaces is not None:
+            if isinstance(namespaces, str):
+                raise ConfigError(f"namespaces must be a list of names, e.g. [{namespaces!r}], not a string")
+            namespaces = tuple(dict.fromkeys(namespaces))
+            if not namespaces or not all(namespaces):
+                raise ConfigError("namespaces must name at least one namespace, or be None for all of them")
+        self._loaded = loaded
+        self._namespaces = namespaces
+        self._page_size = page_size
+        self._transport = Transport(
+            loaded.configuration, context=loaded.context, timeout=timeout, retry=retry
+        )
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._closed = False
+        self._version: dict[str, str] | None = None
+
+    # -- ClusterSource ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The context name (``in-cluster`` for a pod's service account)."""
+        return self._loaded.context
+
+    @property
+    def namespaces(self) -> tuple[str, ...] | None:
+        """The namespaces lists are limited to, or ``None`` for all."""
+        return self._namespaces
+
+    @property
+    def server(self) -> str:
+        """The API server URL."""
+        return self._transport.server
+
+    def server_version(self) -> dict[str, str]:
+        """The server's ``/version`` document (``gitVersion``, ``major``, ``minor``...)."""
+        if self._version is None:
+            doc = _decode(self._transport.get("/version"), "/version")
+            self._version = {str(k): str(v) for k, v in doc.items()}
+        return dict(self._version)
+
+    def custom_kinds(self) -> Sequence[Kind]:
+        """One `Kind` per CRD: its storage version if served, else its first served version.
+
+        Empty when the credentials may not list CRDs (403) or the cluster has no apiextensions (404).
+        """
+        kinds: list[Kind] = []
+        try:
+            for page in self.list_pages(_kinds.builtin("crds")):
+                items = _decode(page, "customresourcedefinitions").get("items") or []
+                kinds.extend(kind for crd in items if (kind := _crd_kind(crd)) is not None)
+        except (ForbiddenError, KindAbsentError):
+            return []
+        return sorted(kinds, key=lambda k: k.frame)
+
+    def list_pages(self, kind: Kind) -> Iterator[bytes]:
+        """The kind's objects as JSON List pages, in each listed namespace (cluster-scoped kinds once).
+
+        Secrets' values are blanked. A continue token that expired mid-list (410) is handled as
+        client-go's pager does: the list is fetched again in full, once; objects already yielded are
+        left out of it so that no object comes twice.
+
+        Raises:
+            ForbiddenError: 403 on the kind.
+            KindAbsentError: the kind is not served (404).
+            ApiUnreachableError, CredentialsError, ApiStatusError: as from every request.
+        """
+        secret = kind.group == "" and kind.plural == "secrets"
+        if kind.namespaced and self._namespaces is not None:
+            for namespace in self._namespaces:
+                yield from self._paged(kind.path(namespace), secret=secret)
+        else:
+            yield from self._paged(kind.path(), secret=secret)
+
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        *,
+        container: str | None = None,
+        previous: bool = False,
+        tail: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> str:
+        """A container's log, each line starting with its RFC 3339 timestamp.
+
+        Args:
+            namespace: the pod's namespace.
+            pod: the pod's name.
+            container: the container; may be left out when the pod has only one.
+            previous: the previous run's log (the one that crashed).
+            tail: only the last ``tail`` lines.
+            limit_bytes: at most this many bytes (default 1 MiB), cut by the server.
+
+        Raises:
+            ApiStatusError: 404 (no such pod) or 400 (no such container, or it has not run yet); the
+                message is the server's.
+        """
+        if tail is not None and tail < 0:
+            raise ConfigError(f"tail must be a number of lines (0 or more), not {tail}")
+        budget = DEFAULT_LOG_BYTES if limit_bytes is None else limit_bytes
+        if budget < 1:
+            raise ConfigError(f"limit_bytes must be a positive number of bytes, not {limit_bytes}")
+        query = {"timestamps": "true", "limitBytes": str(budget)}
+        if container:
+            query["container"] = container
+        if previous:
+            query["previous"] = "true"
+        if tail is not None:
+            query["tailLines"] = str(tail)
+        path = f"/api/v1/namespaces/{_seg(namespace)}/pods/{_seg(pod)}/log"
+        try:
+            body = self._transport.get(path, query, accept="text/plain, */*", max_bytes=budget)
+        except KindAbsentError as exc:
+            raise ApiStatusError(
+                f"no pod {namespace}/{pod} to read logs from (404): it was deleted or never existed; "
+                "list pods again to see what runs now",
+                code=404,
+                reason=exc.reason,
+                path=path,
+            ) from exc
+        return body.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        """Stop prefetching and close the connections. Idempotent."""
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._transport.close()
+
+    def __enter__(self) -> LiveSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- paging -----------------------------------------------------------------------------------
+    def _submit(self, path: str, token: str, *, secret: bool) -> Future[_Page]:
+        with self._pool_lock:
+            if self._closed:
+                raise ConfigError(f"the source for context {self.name!r} is closed; connect again to read")
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(_PREFETCH_THREADS, thread_name_prefix="workbench-prefetch")
+            return self._pool.submit(self._fetch, path, token, secret)
+
+    def _fetch(self, path: str, token: str, secret: bool) -> _Page:
+        query = {"limit": str(self._page_size)}
+        if token:
+            query["continue"] = token
+        body = _secrets.blank_page(self._transport.get(path, query), all_secrets=secret)
+        try:
+            head = _HEAD.decode(body)
+        except msgspec.DecodeError as exc:
+            raise SourceError(
+                f"the API server sent a list page for {path} that is not a List: {exc}"
+            ) from exc
+        keys = tuple(f"{item.metadata.namespace}/{item.metadata.name}" for item in head.items)
+        return _Page(body, head.metadata.continue_, keys)
+
+    def _paged(self, path: str, *, secret: bool) -> Iterator[bytes]:
+        seen: set[str] = set()
+        token = ""
+        pending: Future[_Page] | None = self._submit(path, token, secret=secret)
+        try:
+            while pending is not None:
+                try:
+                    page: _Page | None = pending.result()
+                except ApiStatusError as exc:
+                    if exc.code != 410 or not token:
+                        raise
+                    page = pending = None
+                if page is None:
+                    # client-go's pager: the continue token expired, so list everything again, once.
+                    yield self._rest(self._transport.get(path), seen, secret=secret)
+                    return
+                token = page.token
+                # Prefetch before handing the page over: the next request runs while the caller works.
+                pending = self._submit(path, token, secret=secret) if token else None
+                if token:
+                    seen.update(page.keys)
+                yield page.body
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+    @staticmethod
+    def _rest(body: bytes, seen: set[str], *, secret: bool) -> bytes:
+        """A full list without the objects already yielded from earlier pages, Secrets blanked."""
+        doc = _decode(body, "a full relist")
+        items = doc.get("items") or []
+        doc["items"] = [item for item in items if _key(item) not in seen]
+        _secrets.blank_list(doc, all_secrets=secret)
+        return orjson.dumps(doc)
+
+
+def connect_live(
+    context: str | None = None,
+    kubeconfig: str | os.PathLike[str] | None = None,
+    namespaces: Sequence[str] | None = None,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    timeout: Timeout = (10.0, 60.0),
+    retry: RetryPolicy | None = None,
+) -> LiveSource:
+    """Connect to a cluster and check that it answers (``GET /version``).
+
+    Args:
+        context: the kubeconfig context; default its ``current-context``.
+        kubeconfig: a kubeconfig file; default ``$KUBECONFIG``, then ``~/.kube/config``, then the pod's
+            service account when running in a cluster.
+        namespaces: limit namespaced kinds to these namespaces; ``None`` for all.
+        page_size: objects per list page (the ``limit`` parameter).
+        timeout: seconds to connect and to wait for an answer, one number or ``(connect, read)``.
+        retry: how to retry 429, 5xx and dropped connections (default: 5 tries, exponential back-off).
+
+    Raises:
+        KubeconfigError: no usable kubeconfig or context (the message says what was tried).
+        ApiUnreachableError: the server does not answer.
+        CredentialsError: the server rejects the credential.
+
+    Example:
+        >>> from workbench import sandbox
+        >>> with sandbox.start(manual_clock=True) as sb, connect_live(kubeconfig=sb.kubeconfig) as src:
+        ...     src.server_version()["major"]
+        '1'
+    """
+    source = LiveSource(
+        _kubeconfig.load(context, kubeconfig),
+        namespaces=namespaces,
+        page_size=page_size,
+        timeout=timeout,
+        retry=retry,
+    )
+    try:
+        source.server_version()
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
+def _crd_kind(crd: dict[str, Any]) -> Kind | None:
+    spec = crd.get("spec") or {}
+    names = spec.get("names") or {}
+    served = [v for v in spec.get("versions") or [] if v.get("served")]
+    if not served or not spec.get("group") or not names.get("plural"):
+        return None
+    version = next((v for v in served if v.get("storage")), served[0])
+    return _kinds.custom(
+        spec["group"],
+        version["name"],
+        names["plural"],
+        names.get("kind", ""),
+        namespaced=spec.get("scope") == "Namespaced",
+    )
+
+
+def _key(item: dict[str, Any]) -> str:
+    meta = item.get("metadata") or {}
+    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def _decode(body: bytes, what: str) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise SourceError(
+            f"the API server's answer for {what} is not JSON ({exc}); is it a Kubernetes API?"
+        ) from exc
+    if not isinstance(doc, dict):
+        raise SourceError(f"the API server's answer for {what} is not a JSON object; is it a Kubernetes API?")
+    return doc
+
+
+def _seg(text: str) -> str:
+    return urllib.parse.quote(text, safe="")
