@@ -7,7 +7,15 @@ from workbench import sandbox
 
 
 def test_the_root_package_exports_only_the_curated_names() -> None:
-    assert sorted(workbench.__all__) == ["WorkbenchError", "__version__"]
+    assert sorted(workbench.__all__) == [
+        "Cluster",
+        "WorkbenchError",
+        "__version__",
+        "connect",
+        "open_snapshot",
+    ]
+    for name in workbench.__all__:
+        assert getattr(workbench, name) is not None
 
 
 def test_the_sandbox_exports_only_its_handle() -> None:

@@ -67,6 +67,53 @@ def _sandbox_check(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def _snapshot_save(args: argparse.Namespace) -> int:
+    import workbench
+
+    with workbench.connect(args.context, args.kubeconfig, args.namespace) as cluster:
+        written = cluster.snapshot(args.file, tail=args.tail, anonymize=args.anonymize)
+    print(f"Snapshot written: {written} ({written.stat().st_size:,} bytes)")
+    print(f"Inspect it:        workbench snapshot info {written}")
+    if args.anonymize:
+        print(f"Name map (keep it private, it is not in the snapshot): {args.anonymize}")
+    return 0
+
+
+def _snapshot_info(args: argparse.Namespace) -> int:
+    from workbench.sources import open_snapshot_file
+
+    manifest = open_snapshot_file(args.file).manifest
+    version = manifest.server_version.get("gitVersion", "?")
+    print(f"{args.file}: Kube Workbench snapshot, format {manifest.format_version}")
+    print(
+        f"captured    {manifest.captured_at:%Y-%m-%d %H:%M:%S} UTC from {manifest.source} (server {version})"
+    )
+    print(f"namespaces  {', '.join(manifest.namespaces) if manifest.namespaces else 'all'}")
+    print(f"anonymized  {'yes' if manifest.anonymized else 'no'}")
+    print("objects     " + ", ".join(f"{k.kind.frame} {k.count}" for k in manifest.kinds if k.count))
+    for missing in manifest.missing:
+        print(f"missing     {missing.frame}: {missing.reason} ({missing.message})")
+    print(f"logs        {len(manifest.logs)} container log tails")
+    print(f"redacted    {manifest.redaction.get('total', 0)} values masked")
+    for kind, count in sorted(manifest.redaction.get("by_kind", {}).items()):
+        print(f"              {kind}: {count}")
+    return 0
+
+
+def _snapshot_serve(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from workbench.sources import SnapshotSource
+
+    with SnapshotSource(args.file) as source, tempfile.TemporaryDirectory() as tmp:
+        lists = Path(tmp) / "lists.json"
+        source.write_lists(lists)
+        args.scenario, args.manifest, args.synthetic, args.snapshot = "healthy", None, None, str(lists)
+        args.read_only, args.speed, args.seed, args.hints = True, 1.0, 0, False
+        return _sandbox_start(args)
+
+
 def _demo(args: argparse.Namespace) -> int:
     # Until the notebooks exist, the demo is the sandbox itself with instructions for kubectl.
     args.manifest, args.snapshot, args.read_only, args.synthetic = None, None, False, None
@@ -117,6 +164,25 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--scenario", required=True, help="the scenario the sandbox runs")
     chk.add_argument("--kubeconfig", help="the sandbox's kubeconfig (default: $KUBECONFIG)")
     chk.set_defaults(func=_sandbox_check)
+
+    snap = sub.add_parser("snapshot", help="redacted snapshots of a cluster's state (.wbsnap)")
+    snap_sub = snap.add_subparsers(dest="snapshot_command", required=True)
+    save = snap_sub.add_parser("save", help="write the current cluster's state to a redacted snapshot")
+    save.add_argument("file", help="the snapshot to write, e.g. incident.wbsnap")
+    save.add_argument("--context", help="kubeconfig context (default: the current one)")
+    save.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    save.add_argument("--namespace", action="append", help="capture only this namespace (repeatable)")
+    save.add_argument("--tail", type=int, default=500, help="lines kept per failing container's log")
+    save.add_argument("--anonymize", metavar="MAP", help="replace names; write the reverse map to MAP")
+    save.set_defaults(func=_snapshot_save)
+    info = snap_sub.add_parser("info", help="what a snapshot holds (validates it)")
+    info.add_argument("file")
+    info.set_defaults(func=_snapshot_info)
+    serve = snap_sub.add_parser("serve", help="serve a snapshot read-only so kubectl can browse it")
+    serve.add_argument("file")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a fresh free port)")
+    serve.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a temporary file)")
+    serve.set_defaults(func=_snapshot_serve)
     return parser
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
+from workbench.errors import ForbiddenError, KindAbsentError, SourceError
 from workbench.sources._kinds import Kind
 
 MissingReason = Literal["forbidden", "absent", "error"]
@@ -24,6 +25,18 @@ class Missing:
     frame: str
     reason: MissingReason
     message: str
+
+    @classmethod
+    def of(cls, frame: str, error: SourceError) -> Missing:
+        """The record of ``frame`` failing with ``error`` (RBAC, not served, or anything else)."""
+        reason: MissingReason = (
+            "forbidden"
+            if isinstance(error, ForbiddenError)
+            else "absent"
+            if isinstance(error, KindAbsentError)
+            else "error"
+        )
+        return cls(frame, reason, str(error))
 
 
 @runtime_checkable

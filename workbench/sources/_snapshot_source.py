@@ -103,6 +103,22 @@ class SnapshotSource:
         if batch or not sent:
             yield prefix + b",".join(batch) + b"]}"
 
+    def write_lists(self, path: str | os.PathLike[str]) -> None:
+        """Write every stored list as a JSON array of List documents (what the sandbox replays).
+
+        Metrics are left out: the sandbox serves metrics.k8s.io from its own model, not from lists.
+        """
+        with open(path, "wb") as out:
+            out.write(b"[")
+            first = True
+            for stored in self.manifest.kinds:
+                if stored.kind.group == "metrics.k8s.io":
+                    continue
+                for page in self._pages(stored.kind.frame):
+                    out.write(page if first else b"," + page)
+                    first = False
+            out.write(b"]")
+
     def _not_captured(self, kind: Kind) -> SourceError:
         path = kind.path()
         missing = self._missing.get(kind.frame)

@@ -1,0 +1,189 @@
+"""Benchmark: pods into DataFrames from a sandbox serving 10k-150k pods, next to the alternatives.
+
+For each size a sandbox (`workbench sandbox start --synthetic pods=N,...`) runs in its own process;
+each method then runs in a fresh Python process, so its peak RSS is its own:
+
+* ``floor``   — the same paged lists (limit=500) through our transport, bytes discarded;
+* ``ours``    — `workbench.frames.pull(source, ["pods"])`: the pods and containers frames, decoded
+  from the same pages by typed msgspec structs that declare only the needed fields;
+* ``generic`` — the same pages decoded by ``orjson.loads`` into dicts, then into the same structs
+  and the same frames (what a careful user would write with a generic JSON decoder);
+* ``client``  — the official client's default: ``list_pod_for_all_namespaces()`` then ``to_dict()``
+  (one request, models for every field). Above ``--client-max`` pods it is measured on a prefix
+  (``limit=``) and extrapolated linearly; the table says so.
+
+Targets (issue 4): (client - floor) / (ours - floor) >= 40; ours <= 1.5 x floor; ours < generic;
+ours' peak RSS < 1 GiB at 150k pods. Usage::
+
+    python bench/frames_pull.py --sizes 10000,50000,150000 --client-max 50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+POD_KIND = ("pods",)
+
+
+def worker(method: str, kubeconfig: str, limit: int) -> dict[str, Any]:
+    """Run one method in this process; returns seconds, rows and this process's peak RSS."""
+    from workbench.sources import builtin, connect_live
+
+    source = connect_live(kubeconfig=kubeconfig)
+    pods = builtin("pods")
+    started = time.perf_counter()
+    rows = 0
+    if method == "floor":
+        for page in source.list_pages(pods):
+            rows += page.count(b'"kind":"Pod"') or page.count(b'"uid"')
+    elif method == "ours":
+        from workbench.frames import pull
+
+        frames = pull(source, ["pods"])
+        rows = len(frames.pods)
+        assert len(frames.containers) >= rows
+    elif method == "generic":
+        import msgspec
+        import orjson
+
+        from workbench.frames import _decode as d
+        from workbench.frames import _pods
+        from workbench.frames.schema import Containers, Pods
+
+        pod_rows = d.Accumulator(Pods.FRAME, kind="Pod")
+        container_rows = d.Accumulator(Containers.FRAME, kind="Pod")
+        with d.gc_paused():
+            for page in source.list_pages(pods):
+                items = msgspec.convert(orjson.loads(page)["items"], list[_pods.Pod])
+                pod_rows.extend(_pods._pod_columns(items), len(items))
+                container_rows.extend(_pods._container_columns(items))
+            rows = len(pod_rows.build())
+            container_rows.build()
+    elif method == "client":
+        from kubernetes import client, config
+
+        config.load_kube_config(config_file=kubeconfig)
+        api = client.CoreV1Api()
+        response = (
+            api.list_pod_for_all_namespaces(limit=limit) if limit else api.list_pod_for_all_namespaces()
+        )
+        dicts = [pod.to_dict() for pod in response.items]
+        rows = len(dicts)
+    else:
+        raise SystemExit(f"unknown method {method}")
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    source.close()
+    return {"method": method, "seconds": seconds, "rows": rows, "peak_mib": peak}
+
+
+def run_worker(method: str, kubeconfig: Path, limit: int = 0) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            method,
+            "--kubeconfig",
+            str(kubeconfig),
+            "--limit",
+            str(limit),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def start_sandbox(pods: int, kubeconfig: Path) -> subprocess.Popen[str]:
+    nodes = max(3, pods // 30)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workbench.cli",
+            "sandbox",
+            "start",
+            f"--synthetic=pods={pods},nodes={nodes}",
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "serving at" in line:
+            return proc
+    raise SystemExit("the sandbox did not start")
+
+
+def measure(pods: int, client_max: int, repeats: int) -> list[str]:
+    kubeconfig = Path(tempfile.mkdtemp()) / "bench.kubeconfig"
+    proc = start_sandbox(pods, kubeconfig)
+    try:
+        results: dict[str, dict[str, Any]] = {}
+        for method in ("floor", "ours", "generic"):
+            runs = [run_worker(method, kubeconfig) for _ in range(repeats)]
+            results[method] = min(runs, key=lambda r: r["seconds"])  # least disturbed by the neighbours
+        prefix = 0 if pods <= client_max else client_max
+        results["client"] = run_worker("client", kubeconfig, prefix)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    client = results["client"]
+    client_s = client["seconds"] * pods / client["rows"]
+    floor_s, ours_s, generic_s = (results[m]["seconds"] for m in ("floor", "ours", "generic"))
+    total = results["ours"]["rows"]
+    client_note = f"{client_s:.1f}" + ("" if not prefix else f" (from {client['rows']} pods)")
+    client_work = (client_s - floor_s) / max(ours_s - floor_s, 1e-3)
+    return [
+        f"| {total:,} | floor: pages fetched, bytes discarded | {floor_s:.2f} | 1.00x | "
+        f"{results['floor']['peak_mib']:.0f} |",
+        f"| | ours: pods + containers frames | {ours_s:.2f} | {ours_s / floor_s:.2f}x | "
+        f"{results['ours']['peak_mib']:.0f} |",
+        f"| | generic: orjson dicts -> same frames | {generic_s:.2f} | {generic_s / floor_s:.2f}x | "
+        f"{results['generic']['peak_mib']:.0f} |",
+        f"| | official client + to_dict() | {client_note} | {client_s / floor_s:.1f}x | "
+        f"{client['peak_mib']:.0f}{'' if not prefix else ' (prefix)'} |",
+        f"| | **client-side work, client vs ours: (c-a)/(b-a)** | **{client_work:.0f}x** | "
+        f"ours vs generic: {generic_s / ours_s:.1f}x faster | |",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,50000,150000")
+    parser.add_argument("--client-max", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--kubeconfig", help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.kubeconfig, args.limit)))
+        return 0
+    print(f"Frames pull benchmark on {os.cpu_count()} CPUs; best of {args.repeats} for floor/ours/generic")
+    print("| pods | method | seconds | vs floor | peak RSS MiB |")
+    print("|---|---|---|---|---|")
+    for size in (int(s) for s in args.sizes.split(",")):
+        for line in measure(size, args.client_max, args.repeats):
+            print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

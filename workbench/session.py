@@ -1,0 +1,225 @@
+"""The notebook facade: one object for a cluster, live or from a snapshot. It wires stages, no logic.
+
+Example:
+    >>> import workbench
+    >>> from workbench import sandbox
+    >>> with sandbox.start(scenario="crashloop") as sb, workbench.connect(kubeconfig=sb.kubeconfig) as c:
+    ...     frames = c.frames()
+    ...     "billing" in set(frames.pods.namespace)
+    True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import pandas as pd
+
+from workbench.errors import ConfigError, SourceError
+from workbench.frames import Frames, logs_frame, pull
+from workbench.frames.schema import Containers
+from workbench.model import ObjectRef
+from workbench.redaction import Anonymizer
+from workbench.sources import (
+    BUILTIN,
+    ClusterSource,
+    Kind,
+    Missing,
+    SnapshotSource,
+    SnapshotWriter,
+    connect_live,
+)
+
+DEFAULT_LOG_TAIL = 500
+"""Lines kept per container log in a snapshot."""
+DEFAULT_MAX_LOGS = 50
+"""Container logs a snapshot captures at most (the failing ones come first)."""
+
+
+class Cluster:
+    """A cluster's state for a notebook: frames, logs and snapshots over one `ClusterSource`.
+
+    Use `connect` for a live cluster (or the sandbox) and `open_snapshot` for a ``.wbsnap`` file;
+    both give this same API. Frames are pulled once and cached until ``refresh=True``.
+    """
+
+    def __init__(self, source: ClusterSource) -> None:
+        self.source = source
+        self._frames: Frames | None = None
+
+    @property
+    def name(self) -> str:
+        """The context name or snapshot path."""
+        return self.source.name
+
+    def frames(self, *, refresh: bool = False) -> Frames:
+        """Every frame of the cluster (pulled on first use, then cached).
+
+        Args:
+            refresh: pull again from the source instead of returning the cached bundle.
+        """
+        if self._frames is None or refresh:
+            self._frames = pull(self.source)
+        return self._frames
+
+    def pull(self, frames: Iterable[str] | None = None) -> Frames:
+        """A fresh pull of only ``frames`` (e.g. ``["pods", "events"]``); not cached."""
+        return pull(self.source, frames)
+
+    def logs(
+        self,
+        pod: ObjectRef | str,
+        *,
+        namespace: str | None = None,
+        container: str | None = None,
+        previous: bool = False,
+        tail: int | None = 1000,
+    ) -> pd.DataFrame:
+        """A container's log as a frame of lines (time, line), oldest first.
+
+        Args:
+            pod: the pod's `ObjectRef` (e.g. from ``df.k8s.ref(i)``) or its name.
+            namespace: the pod's namespace when ``pod`` is a name.
+            container: the container (needed when the pod has several).
+            previous: the log of the run before the last restart.
+            tail: only the last this many lines (``None``: the source's byte bound applies).
+
+        Raises:
+            ConfigError: a pod name without a namespace, or a ref that is not a Pod.
+            SourceError: the log cannot be read (the pod is gone, the container is unknown...).
+        """
+        if isinstance(pod, ObjectRef):
+            if pod.kind != "Pod":
+                raise ConfigError(f"logs are read from pods; {pod} is a {pod.kind}: pick one of its pods")
+            namespace, name = pod.namespace, pod.name
+        else:
+            name = pod
+        if not namespace:
+            raise ConfigError(f"pass namespace= with the pod name {name!r}, or pass the pod's ObjectRef")
+        text = self.source.logs(namespace, name, container=container, previous=previous, tail=tail)
+        return logs_frame(text, namespace=namespace, pod=name, container=container, previous=previous)
+
+    def snapshot(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        logs: Sequence[ObjectRef] | None = None,
+        tail: int = DEFAULT_LOG_TAIL,
+        anonymize: str | os.PathLike[str] | None = None,
+    ) -> Path:
+        """Write the cluster's state to one redacted ``.wbsnap`` file (see the README's format).
+
+        Every kind's raw list, the log tails of failing containers, metrics and a manifest go in;
+        Secret values never do, and secret-looking values anywhere are masked.
+
+        Args:
+            path: the file to write (replaced atomically; nothing is left behind on failure).
+            logs: the pods whose container logs to capture; default: the failing containers
+                (restarted, waiting or terminated with an error), at most `DEFAULT_MAX_LOGS`.
+            tail: lines kept per log.
+            anonymize: also replace names (namespaces, workloads, nodes, images, hosts) with
+                pseudonyms and write the map needed to reverse them to this separate file.
+
+        Returns:
+            The snapshot's path.
+        """
+        anonymizer = Anonymizer() if anonymize is not None else None
+        target = Path(path)
+        with SnapshotWriter(target, anonymizer=anonymizer) as writer:
+            missing = []
+            for kind in (*BUILTIN, *self._custom_kinds()):
+                try:
+                    writer.add_pages(kind, self.source.list_pages(kind))
+                except SourceError as exc:
+                    missing.append(Missing.of(kind.frame, exc))
+            writer.set_missing(missing)
+            for namespace, pod, container, previous in self._logs_to_capture(logs):
+                try:
+                    text = self.source.logs(namespace, pod, container=container, previous=previous, tail=tail)
+                except SourceError:
+                    continue  # a pod that went away since the list: its log is simply not captured
+                writer.add_log(namespace, pod, container, previous, text)
+            written = writer.close(
+                server_version=self.source.server_version(),
+                source=self.source.name,
+                namespaces=self.source.namespaces,
+                custom_kinds=self._custom_kinds(),
+            )
+        if anonymizer is not None and anonymize is not None:
+            anonymizer.save(Path(anonymize))
+        return written
+
+    def _custom_kinds(self) -> list[Kind]:
+        try:
+            return list(self.source.custom_kinds())
+        except SourceError:
+            return []
+
+    def _logs_to_capture(self, pods: Sequence[ObjectRef] | None) -> list[tuple[str, str, str, bool]]:
+        containers = self.frames().containers
+        if pods is not None:
+            wanted = {(ref.namespace, ref.name) for ref in pods}
+            keys = list(zip(containers[Containers.NAMESPACE], containers[Containers.NAME], strict=True))
+            chosen = containers[[key in wanted for key in keys]]
+        else:
+            failing = (containers[Containers.RESTARTS] > 0) | (
+                containers[Containers.STATE].astype("string").isin(["waiting", "terminated"])
+                & ~containers[Containers.READY].fillna(False).astype(bool)
+            )
+            chosen = containers[failing.fillna(False).astype(bool)].head(DEFAULT_MAX_LOGS)
+        result = []
+        for row in chosen.itertuples(index=False):
+            namespace = str(getattr(row, Containers.NAMESPACE))
+            pod = str(getattr(row, Containers.NAME))
+            container = str(getattr(row, Containers.CONTAINER))
+            result.append((namespace, pod, container, False))
+            if int(getattr(row, Containers.RESTARTS) or 0) > 0:
+                result.append((namespace, pod, container, True))
+        return result
+
+    def close(self) -> None:
+        """Release the source's connections or file."""
+        self.source.close()
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Cluster({self.name!r})"
+
+
+def connect(
+    context: str | None = None,
+    kubeconfig: str | os.PathLike[str] | None = None,
+    namespaces: Sequence[str] | None = None,
+) -> Cluster:
+    """Connect to a live cluster (a kubeconfig context, in-cluster config, or the sandbox).
+
+    Args:
+        context: the kubeconfig context; default the current one.
+        kubeconfig: the kubeconfig file; default ``$KUBECONFIG``, then ``~/.kube/config``, then
+            in-cluster config.
+        namespaces: limit every namespaced list to these namespaces.
+
+    Raises:
+        KubeconfigError: no kubeconfig, an unknown context (the message lists the valid ones).
+        ApiUnreachableError, CredentialsError: the API server cannot be reached or refuses the login.
+    """
+    return Cluster(connect_live(context, kubeconfig, namespaces))
+
+
+def open_snapshot(path: str | os.PathLike[str]) -> Cluster:
+    """Open a ``.wbsnap`` snapshot with the same API as a live cluster (no cluster needed).
+
+    Raises:
+        SnapshotError: the file is not a snapshot, is corrupt, oversized, or from a newer format.
+    """
+    return Cluster(SnapshotSource(path))
