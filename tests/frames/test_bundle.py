@@ -28,7 +28,8 @@ def test_every_frame_is_an_attribute_and_an_item(pulled: Pulled) -> None:
     frames = pulled("crashloop")
     assert frames.names() == bundled_frames()
     assert {"pods", "containers", "nodes", "events", "pod_metrics", "node_metrics"} <= set(frames.names())
-    assert "logs" not in frames.names()
+    assert "logs" in frames.names()
+    assert frames.logs.empty  # log tails are added by whoever reads them, never by a pull
     assert frames.pods is frames["pods"]
     for name in frames.names():
         schema.validate(name, frames[name])
@@ -117,8 +118,8 @@ def test_a_bundle_rejects_frames_that_break_their_schema() -> None:
     bad = schema.empty("pods").assign(restarts=pd.Series([], dtype="float64"))
     with pytest.raises(FrameSchemaError, match="column 'restarts' is float64, declared Int64"):
         Frames({"pods": bad})
-    with pytest.raises(KeyError, match="a bundle carries no frame 'logs'"):
-        Frames({"logs": schema.empty("logs")})
+    with pytest.raises(KeyError, match="a bundle carries no frame 'metrics'"):
+        Frames({"metrics": schema.empty("pods")})
     empty = Frames({}, source="nowhere", captured_at=datetime(2026, 1, 1, tzinfo=UTC))
     assert len(empty.pods) == 0
     assert "(nothing pulled)" in repr(empty)

@@ -7,15 +7,13 @@ through the status subresource, as a controller would.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.frames.conftest import SandboxSource
+from tests.frames.helpers import kubectl
 from tests.pages import fetch_pages
 from workbench import sandbox as sandbox_pkg
 from workbench.frames import schema
@@ -25,7 +23,6 @@ from workbench.frames._pull import pull
 from workbench.frames._registry import builder_for
 from workbench.sources._kinds import custom
 
-KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 CERTIFICATES = custom("certs.example.com", "v1", "certificates", "Certificate", namespaced=True)
 ISSUERS = custom("certs.example.com", "v1", "clusterissuers", "ClusterIssuer", namespaced=False)
 
@@ -120,17 +117,6 @@ def crd_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox_pk
         kubectl(sb, cache, "-n", "default", "patch", "certificate", "shop-tls", *patch, json.dumps(FAILING))
         kubectl(sb, cache, "patch", "clusterissuer", "selfsigned", *patch, json.dumps(ISSUER_READY))
         yield sb
-
-
-def kubectl(sb: sandbox_pkg.Sandbox, cache: Path, *args: str, stdin: str | None = None) -> None:
-    subprocess.run(
-        [KUBECTL, f"--kubeconfig={sb.kubeconfig}", f"--cache-dir={cache}", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.pages import fetch_pages
+from tests.frames.helpers import frames_of, kubectl, row
 from workbench import sandbox as sandbox_pkg
 from workbench.frames import schema
 from workbench.frames._registry import builder_for
 from workbench.sources._kinds import builtin
-
-KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
-
-
-def frames_of(sb: sandbox_pkg.Sandbox, *names: str, limit: int = 2) -> dict[str, pd.DataFrame]:
-    """Frames built through the registry from real list pages, ``limit`` objects a page."""
-    out: dict[str, pd.DataFrame] = {}
-    for name in names:
-        kind = builtin(name)
-        out.update(builder_for(kind)(kind, fetch_pages(sb, kind, limit=limit)))
-    for name, df in out.items():
-        schema.validate(name, df)
-    return out
-
-
-def row(df: pd.DataFrame, namespace: str, name: str) -> pd.Series:
-    hits = df[(df["namespace"] == namespace) & (df["name"] == name)]
-    assert len(hits) == 1, f"{namespace}/{name}: {len(hits)} rows"
-    return hits.iloc[0]
 
 
 def build(frame: str, *items: dict[str, object]) -> pd.DataFrame:
@@ -158,14 +137,7 @@ def test_default_deny_policy_then_the_allow_rule(policy_sandbox: sandbox_pkg.San
     assert str(nps["deny_all_ingress"].dtype) == "bool"
     assert str(nps["ingress_rules"].dtype) == "Int64"
 
-    subprocess.run(
-        [KUBECTL, f"--kubeconfig={policy_sandbox.kubeconfig}", f"--cache-dir={tmp_path}", "apply", "-f", "-"],
-        input=ALLOW,
-        text=True,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
+    kubectl(policy_sandbox, tmp_path, "apply", "-f", "-", stdin=ALLOW)
     nps = frames_of(policy_sandbox, "networkpolicies", limit=1)["networkpolicies"]
     assert len(nps) == 2
     allow = row(nps, "shop", "allow-frontend-to-catalog-api")

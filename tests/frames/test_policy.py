@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,41 +10,12 @@ import pandas as pd
 import pytest
 
 from tests.frames.conftest import SandboxSource
-from tests.pages import fetch_pages
+from tests.frames.helpers import frames_of, kubectl, row
 from workbench import sandbox as sandbox_pkg
 from workbench.frames import schema
 from workbench.frames._pull import pull
 from workbench.frames._registry import builder_for
 from workbench.sources._kinds import builtin
-
-KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
-
-
-def frames_of(sb: sandbox_pkg.Sandbox, *names: str, limit: int = 2) -> dict[str, pd.DataFrame]:
-    """Frames built through the registry from real list pages, ``limit`` objects a page."""
-    out: dict[str, pd.DataFrame] = {}
-    for name in names:
-        kind = builtin(name)
-        out.update(builder_for(kind)(kind, fetch_pages(sb, kind, limit=limit)))
-    for name, df in out.items():
-        schema.validate(name, df)
-    return out
-
-
-def row(df: pd.DataFrame, namespace: str, name: str) -> pd.Series:
-    hits = df[(df["namespace"] == namespace) & (df["name"] == name)]
-    assert len(hits) == 1, f"{namespace}/{name}: {len(hits)} rows"
-    return hits.iloc[0]
-
-
-def kubectl(sb: sandbox_pkg.Sandbox, cache: Path, *args: str) -> None:
-    subprocess.run(
-        [KUBECTL, f"--kubeconfig={sb.kubeconfig}", f"--cache-dir={cache}", *args],
-        text=True,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,11 @@ _BUNDLES: weakref.WeakValueDictionary[str, Frames] = weakref.WeakValueDictionary
 
 
 def bundled_frames() -> tuple[str, ...]:
-    """The frames a bundle carries: every declared frame that list pages feed (not ``logs``)."""
-    return tuple(name for name, frame in schema.FRAMES.items() if frame.FED_BY is not None)
+    """The frames a bundle carries: every frame list pages feed, and ``logs`` (log tails read for
+    analysis, e.g. of failing containers; empty unless the caller adds them)."""
+    return tuple(
+        name for name, frame in schema.FRAMES.items() if frame.FED_BY is not None or name == schema.Logs.FRAME
+    )
 
 
 class Frames:
