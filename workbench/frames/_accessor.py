@@ -17,15 +17,16 @@ import pandas as pd
 
 from workbench.errors import ConfigError
 from workbench.frames._bundle import Frames, bundle_of
-from workbench.frames.schema import Containers, Events, Frame
+from workbench.frames.schema import Containers, Events, Frame, Pods
 from workbench.model import ObjectRef
 from workbench.sources._kinds import BUILTIN
 
 API_VERSIONS: dict[str, str] = {k.kind: k.api_version for k in BUILTIN}
 KIND_FRAMES: dict[str, str] = {k.kind: k.frame for k in BUILTIN}
-_OWNER_COLUMNS = ("owner_kind", "owner_name", "owner_uid")
+# Every frame with controllers names its owner and label columns as the pods frame does (schema.py).
+_OWNER_COLUMNS = (Pods.OWNER_KIND, Pods.OWNER_NAME, Pods.OWNER_UID)
 _MAX_CHAIN = 10  # owner references can form a loop in a broken cluster; stop walking after this
-_SKIP_IN_DESCRIBE = {Frame.KIND, Frame.NAMESPACE, Frame.NAME, Frame.UID, "labels"}
+_SKIP_IN_DESCRIBE = {Frame.KIND, Frame.NAMESPACE, Frame.NAME, Frame.UID, Pods.LABELS}
 
 
 @pd.api.extensions.register_dataframe_accessor("k8s")
@@ -57,10 +58,10 @@ class K8sAccessor:
         if namespace is not None:
             df = df[df[Frame.NAMESPACE] == namespace]
         if labels:
-            if "labels" not in df.columns:
+            if Pods.LABELS not in df.columns:
                 raise KeyError("this frame has no labels column to select on")
             wanted = dict(labels)
-            df = df[[all(have.get(k) == v for k, v in wanted.items()) for have in df["labels"]]]
+            df = df[[all(have.get(k) == v for k, v in wanted.items()) for have in df[Pods.LABELS]]]
         return df
 
     def owner_chain(self, label: Hashable) -> list[ObjectRef]:
@@ -101,8 +102,8 @@ class K8sAccessor:
         for col, value in row.items():
             if col not in _SKIP_IN_DESCRIBE and _present(value):
                 lines.append(f"  {col}: {_text(value)}")
-        if isinstance(row.get("labels"), dict) and row["labels"]:
-            lines.append("  labels: " + ", ".join(f"{k}={v}" for k, v in sorted(row["labels"].items())))
+        if isinstance(row.get(Pods.LABELS), dict) and row[Pods.LABELS]:
+            lines.append("  labels: " + ", ".join(f"{k}={v}" for k, v in sorted(row[Pods.LABELS].items())))
         try:
             bundle = bundle_of(self._df)
         except ConfigError:  # a frame not from a bundle: the row alone
@@ -152,14 +153,14 @@ def _owner_of(bundle: Frames, ref: ObjectRef) -> ObjectRef | None:
     if not len(rows):
         return None
     row = rows.iloc[0]
-    if not _present(row["owner_kind"]):
+    if not _present(row[Pods.OWNER_KIND]):
         return None
-    kind = str(row["owner_kind"])
-    uid = row["owner_uid"]
+    kind = str(row[Pods.OWNER_KIND])
+    uid = row[Pods.OWNER_UID]
     return ObjectRef(
         kind,
         ref.namespace,
-        str(row["owner_name"]),
+        str(row[Pods.OWNER_NAME]),
         str(uid) if _present(uid) else "",
         API_VERSIONS.get(kind, ""),
     )
