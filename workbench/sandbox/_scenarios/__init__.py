@@ -12,6 +12,9 @@ A scenario is a directory under ``workbench/sandbox/scenarios/<name>/``::
     *.yaml          manifests (multi-document); times may be written ``now`` or ``now-2h5m``
     logs.yaml       optional: ``{"<ns>/<pod>/<container>": {"current": [...], "previous": [...]}}``
     images.yaml     optional: the scenario's apps (the image catalog format of ``_control/_apps.py``)
+    expected-findings.yaml
+                    not loaded by the sandbox: what the analyzers must find in this scenario (read by
+                    the analyzer tests and the agent evals)
 
 A scenario with a ``base`` holds only what it adds: the base's manifests, logs and images load first
 (recursively), then its own, and its ``patches`` change base objects (see `_layers`). Name, age,
@@ -60,7 +63,7 @@ __all__ = [
 ]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-_SPECIAL_FILES = frozenset({"scenario.yaml", "logs.yaml", "images.yaml"})
+_SPECIAL_FILES = frozenset({"scenario.yaml", "logs.yaml", "images.yaml", "expected-findings.yaml"})
 
 
 @dataclass(frozen=True)
