@@ -114,11 +114,56 @@ def _snapshot_serve(args: argparse.Namespace) -> int:
         return _sandbox_start(args)
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    import workbench
+    from workbench.errors import ConfigError
+    from workbench.model import Severity
+
+    if args.snapshot and (args.kubeconfig or args.context):
+        raise ConfigError("pass either --snapshot or --kubeconfig/--context, not both")
+    if args.snapshot:
+        cluster = workbench.open_snapshot(args.snapshot)
+    else:
+        cluster = workbench.connect(args.context, args.kubeconfig, args.namespace)
+    with cluster:
+        report = cluster.analyze(args.namespace)
+    if args.output == "json":
+        print(report.to_json())
+    elif args.output == "markdown":
+        print(report.to_markdown(), end="")
+    else:
+        print(report.to_text(), end="")
+    for failure in report.failures:
+        print(f"workbench: {failure}", file=sys.stderr)
+    return 1 if report.at_or_above(Severity[args.fail_on.upper()]) else 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     # Until the notebooks exist, the demo is the sandbox itself with instructions for kubectl.
     args.manifest, args.snapshot, args.read_only, args.synthetic = None, None, False, None
     args.seed, args.hints = 0, False
     return _sandbox_start(args)
+
+
+def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ana = sub.add_parser(
+        "analyze",
+        help="find what is broken and why: root causes first (exit 0 clean, 1 at --fail-on, 2 error)",
+    )
+    ana.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    ana.add_argument("--context", help="kubeconfig context (default: the current one)")
+    ana.add_argument("--snapshot", metavar="FILE", help="analyse a .wbsnap snapshot instead of a cluster")
+    ana.add_argument(
+        "-n", "--namespace", action="append", help="only findings in this namespace (repeatable)"
+    )
+    ana.add_argument("--output", choices=["text", "json", "markdown"], default="text", help="default: text")
+    ana.add_argument(
+        "--fail-on",
+        choices=["info", "warning", "error", "critical"],
+        default="error",
+        help="exit 1 when a finding is at least this severe (default: error)",
+    )
+    ana.set_defaults(func=_analyze)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--kubeconfig", help="the sandbox's kubeconfig (default: $KUBECONFIG)")
     chk.set_defaults(func=_sandbox_check)
 
+    _add_analyze(sub)
     snap = sub.add_parser("snapshot", help="redacted snapshots of a cluster's state (.wbsnap)")
     snap_sub = snap.add_subparsers(dest="snapshot_command", required=True)
     save = snap_sub.add_parser("save", help="write the current cluster's state to a redacted snapshot")

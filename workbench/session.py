@@ -18,9 +18,11 @@ from types import TracebackType
 
 import pandas as pd
 
+from workbench.analyzers import AnalysisReport, Analyzer
+from workbench.analyzers.run import analyze as run_analysis
 from workbench.errors import ConfigError, SourceError
 from workbench.frames import Frames, logs_frame, pull
-from workbench.frames.schema import Containers
+from workbench.frames.schema import Containers, Logs, Pods, dtypes
 from workbench.model import ObjectRef
 from workbench.redaction import Anonymizer
 from workbench.sources import (
@@ -36,7 +38,11 @@ from workbench.sources import (
 DEFAULT_LOG_TAIL = 500
 """Lines kept per container log in a snapshot."""
 DEFAULT_MAX_LOGS = 50
-"""Container logs a snapshot captures at most (the failing ones come first)."""
+"""Container logs a snapshot or an analysis reads at most (the most broken first)."""
+LOGS_PER_WORKLOAD = 2
+"""Container logs read per workload at most, so every failing workload gets its share."""
+ANALYSIS_LOG_TAIL = 200
+"""Lines of each failing container's log that `Cluster.analyze` reads for the analyzers."""
 
 
 class Cluster:
@@ -102,6 +108,66 @@ class Cluster:
         text = self.source.logs(namespace, name, container=container, previous=previous, tail=tail)
         return logs_frame(text, namespace=namespace, pod=name, container=container, previous=previous)
 
+    def analyze(
+        self,
+        namespaces: Sequence[str] | None = None,
+        *,
+        logs: bool = True,
+        analyzers: Sequence[Analyzer] | None = None,
+    ) -> AnalysisReport:
+        """Run the analyzers over the cluster's frames: findings with evidence, linked by cause.
+
+        Live clusters and snapshots give the same report (a snapshot holds the failing
+        containers' log tails).
+
+        Args:
+            namespaces: report only findings in these namespaces (and cluster-scoped ones).
+            logs: also read the last `ANALYSIS_LOG_TAIL` lines of every failing container's log
+                (and of its previous run when it restarted) for the analyzers that read logs.
+            analyzers: the analyzers to run; default every registered one.
+
+        Returns:
+            The `AnalysisReport`: ``print(report.to_text())``, ``report.to_frame()``, or just show it.
+
+        Example:
+            >>> report = cluster.analyze(["shop"])  # doctest: +SKIP
+            >>> [f.id for f in report.roots()]  # doctest: +SKIP
+        """
+        frames = self.frames()
+        if logs:
+            frames = self._with_log_tails(frames, namespaces)
+        return run_analysis(frames, analyzers=analyzers, namespaces=namespaces)
+
+    def _with_log_tails(self, frames: Frames, namespaces: Sequence[str] | None) -> Frames:
+        """``frames`` plus the log tails of its failing containers (a new bundle; the cached one stays)."""
+        parts = []
+        for namespace, pod, container, previous in self._logs_to_capture(None):
+            if namespaces is not None and namespace not in namespaces:
+                continue
+            try:
+                text = self.source.logs(
+                    namespace, pod, container=container, previous=previous, tail=ANALYSIS_LOG_TAIL
+                )
+            except SourceError:
+                continue  # gone since the list, never started, or not in the snapshot: no log to read
+            parts.append(
+                logs_frame(text, namespace=namespace, pod=pod, container=container, previous=previous)
+            )
+        parts = [df for df in parts if len(df)]
+        if not parts:
+            return frames
+        # pd.concat turns categoricals with different categories into object; astype restores them.
+        log_lines = pd.concat(parts, ignore_index=True).astype(dtypes(Logs.FRAME))
+        # Shallow copies: a bundle tags its frames with its key, and the cached bundle keeps its own.
+        kept = {name: frames[name].copy(deep=False) for name in frames.pulled if name != Logs.FRAME}
+        return Frames(
+            {**kept, Logs.FRAME: log_lines},
+            missing=frames.missing,
+            source=frames.source,
+            captured_at=frames.captured_at,
+            server_version=frames.server_version,
+        )
+
     def snapshot(
         self,
         path: str | os.PathLike[str],
@@ -159,17 +225,40 @@ class Cluster:
             return []
 
     def _logs_to_capture(self, pods: Sequence[ObjectRef] | None) -> list[tuple[str, str, str, bool]]:
-        containers = self.frames().containers
+        """(namespace, pod, container, previous) of the logs worth reading: those of ``pods``, or of
+        the failing containers — broken first, then restarted, then running but not ready — at most
+        `LOGS_PER_WORKLOAD` per workload so one big crash-looping Deployment cannot crowd out the
+        others, and `DEFAULT_MAX_LOGS` in all."""
+        frames = self.frames()
+        containers = frames.containers
+        keys = list(zip(containers[Containers.NAMESPACE], containers[Containers.NAME], strict=True))
         if pods is not None:
             wanted = {(ref.namespace, ref.name) for ref in pods}
-            keys = list(zip(containers[Containers.NAMESPACE], containers[Containers.NAME], strict=True))
             chosen = containers[[key in wanted for key in keys]]
         else:
-            failing = (containers[Containers.RESTARTS] > 0) | (
-                containers[Containers.STATE].astype("string").isin(["waiting", "terminated"])
-                & ~containers[Containers.READY].fillna(False).astype(bool)
+            state = containers[Containers.STATE].astype("string")
+            ready = containers[Containers.READY].fillna(False).astype(bool)
+            failed_exit = containers[Containers.EXIT_CODE].fillna(0) != 0
+            broken = ((state == "waiting") | ((state == "terminated") & failed_exit)).fillna(False)
+            restarted = (containers[Containers.RESTARTS].fillna(0) > 0).astype(bool)
+            unready = ((state == "running") & ~ready & ~containers[Containers.INIT]).fillna(False)
+            rank = pd.Series(3, index=containers.index)
+            rank[unready.astype(bool)] = 2
+            rank[restarted] = 1
+            rank[broken.astype(bool)] = 0
+            owners = dict(
+                zip(
+                    zip(frames.pods[Pods.NAMESPACE], frames.pods[Pods.NAME], strict=True),
+                    frames.pods[Pods.OWNER_NAME],
+                    strict=True,
+                )
             )
-            chosen = containers[failing.fillna(False).astype(bool)].head(DEFAULT_MAX_LOGS)
+            workload = pd.Series(
+                [f"{ns}/{owners.get((ns, name)) or name}" for ns, name in keys], index=containers.index
+            )
+            candidates = containers.assign(_rank=rank, _workload=workload)[rank < 3]
+            ordered = candidates.sort_values("_rank", kind="stable")
+            chosen = ordered.groupby("_workload", sort=False).head(LOGS_PER_WORKLOAD).head(DEFAULT_MAX_LOGS)
         result = []
         for row in chosen.itertuples(index=False):
             namespace = str(getattr(row, Containers.NAMESPACE))

@@ -11,6 +11,7 @@ import msgspec
 import pandas as pd
 
 from workbench.frames import _decode as d
+from workbench.frames import _pod_specs as ps
 from workbench.frames.schema import Containers, Pods
 from workbench.sources._kinds import Kind
 
@@ -64,6 +65,9 @@ class Container(msgspec.Struct, rename="camel", gc=False):
     startup_probe: Probe | None = None
     ports: list[Port] = []
     restart_policy: str | None = None  # "Always" on an init container makes it a sidecar
+    env: msgspec.Raw = ps.EMPTY  # decoded once per distinct list (ps.config_refs)
+    env_from: msgspec.Raw = ps.EMPTY
+    security_context: ps.SecurityContext | None = None
 
 
 class PodSpec(msgspec.Struct, rename="camel", gc=False):
@@ -74,6 +78,12 @@ class PodSpec(msgspec.Struct, rename="camel", gc=False):
     priority: int | None = None
     service_account_name: str | None = None
     restart_policy: str | None = None
+    volumes: list[ps.Volume] = []
+    image_pull_secrets: list[ps.NameRef] = []
+    host_network: bool = False
+    host_pid: bool = msgspec.field(name="hostPID", default=False)
+    host_ipc: bool = msgspec.field(name="hostIPC", default=False)
+    security_context: ps.SecurityContext | None = None
 
 
 class Waiting(msgspec.Struct, gc=False):
@@ -302,6 +312,10 @@ def _pod_columns(pods: list[Pod]) -> dict[str, list[Any]]:
     sched = [c[1] for c in conds]
     ready_counts = [sum(cs.ready for cs in s.container_statuses) for s in statuses]
     requests = [_requests(sp.containers, sp.init_containers, "requests") for sp in specs]
+    refs = [
+        ps.config_refs(m.name, sp.volumes, sp.init_containers, sp.containers)
+        for m, sp in zip(metas, specs, strict=True)
+    ]
     limits = [_requests(sp.containers, sp.init_containers, "limits") for sp in specs]
     return {
         Pods.NAMESPACE: [m.namespace for m in metas],
@@ -321,6 +335,7 @@ def _pod_columns(pods: list[Pod]) -> dict[str, list[Any]]:
         Pods.READY: [
             bool(sp.containers) and n >= len(sp.containers) for sp, n in zip(specs, ready_counts, strict=True)
         ],
+        Pods.READY_STATUS: [c.status or None for c in ready],
         Pods.READY_REASON: [c.reason for c in ready],
         Pods.READY_CHANGED: [c.last_transition_time for c in ready],
         Pods.READY_CONTAINERS: ready_counts,
@@ -348,6 +363,13 @@ def _pod_columns(pods: list[Pod]) -> dict[str, list[Any]]:
         Pods.CPU_LIMIT: [r[0] for r in limits],
         Pods.MEMORY_REQUEST: [r[1] for r in requests],
         Pods.MEMORY_LIMIT: [r[1] for r in limits],
+        Pods.CONFIG_MAPS: [r[0] for r in refs],
+        Pods.SECRETS: [r[1] for r in refs],
+        Pods.VOLUME_CLAIMS: [r[2] for r in refs],
+        Pods.IMAGE_PULL_SECRETS: [[s.name for s in sp.image_pull_secrets] for sp in specs],
+        Pods.HOST_NETWORK: [sp.host_network for sp in specs],
+        Pods.HOST_PID: [sp.host_pid for sp in specs],
+        Pods.HOST_IPC: [sp.host_ipc for sp in specs],
     }
 
 
@@ -367,6 +389,7 @@ def _conditions(conds: list[d.Condition]) -> tuple[d.Condition, d.Condition, d.C
 def _container_columns(pods: list[Pod]) -> dict[str, list[Any]]:
     metas: list[d.ObjectMeta] = []
     nodes: list[str | None] = []
+    pod_contexts: list[ps.SecurityContext | None] = []
     specs: list[Container] = []
     stats: list[ContainerStatus] = []
     inits: list[bool] = []
@@ -381,6 +404,7 @@ def _container_columns(pods: list[Pod]) -> dict[str, list[Any]]:
             for index, c in enumerate(cspecs):
                 metas.append(pod.metadata)
                 nodes.append(spec.node_name)
+                pod_contexts.append(spec.security_context)
                 specs.append(c)
                 stats.append(by_name.get(c.name, _NO_STATUS))
                 inits.append(init)
@@ -392,6 +416,7 @@ def _container_columns(pods: list[Pod]) -> dict[str, list[Any]]:
     shown = [w or t or _NO_WAITING for w, t in zip(waits, terms, strict=True)]
     resources = [c.resources or _NO_RESOURCES for c in specs]
     tags = [image_tag(c.image) for c in specs]
+    privs = [ps.privileges(c.security_context, p) for c, p in zip(specs, pod_contexts, strict=True)]
     return {
         Containers.NAMESPACE: [m.namespace for m in metas],
         Containers.NAME: [m.name for m in metas],
@@ -433,4 +458,8 @@ def _container_columns(pods: list[Pod]) -> dict[str, list[Any]]:
         Containers.READINESS: [probe_summary(c.readiness_probe) for c in specs],
         Containers.STARTUP: [probe_summary(c.startup_probe) for c in specs],
         Containers.PORTS: [port_texts(c.ports) for c in specs],
+        Containers.PRIVILEGED: [p[0] for p in privs],
+        Containers.ALLOW_PRIVILEGE_ESCALATION: [p[1] for p in privs],
+        Containers.RUN_AS_NON_ROOT: [p[2] for p in privs],
+        Containers.CAPABILITIES_ADD: [p[3] for p in privs],
     }

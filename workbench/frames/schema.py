@@ -210,6 +210,9 @@ class Pods(Frame, frame="pods", source="pods"):
     REASON = Col("reason", CATEGORY, "status.reason (Evicted, NodeLost...)")
     MESSAGE = Col("message", STRING, "status.message")
     READY = Col("ready", BOOL, "every app container is ready (False when there are none)")
+    READY_STATUS = Col(
+        "ready_status", CATEGORY, "the Ready condition's status: False also while readinessGates are unmet"
+    )
     READY_REASON = Col("ready_reason", CATEGORY, "the Ready condition's reason (ContainersNotReady...)")
     READY_CHANGED = Col("ready_changed", TIME, "the Ready condition's lastTransitionTime")
     READY_CONTAINERS = Col("ready_containers", INT, "app containers that are ready")
@@ -237,6 +240,17 @@ class Pods(Frame, frame="pods", source="pods"):
     CPU_LIMIT = Col("cpu_limit", FLOAT, "effective CPU limit in cores, over containers that set one")
     MEMORY_REQUEST = Col("memory_request", INT, "effective memory request in bytes (as the scheduler)")
     MEMORY_LIMIT = Col("memory_limit", INT, "effective memory limit in bytes, over containers that set one")
+    CONFIG_MAPS = Col(
+        "config_maps", OBJECT, "ConfigMaps the pod uses (volumes, projected, env valueFrom, envFrom), sorted"
+    )
+    SECRETS = Col("secrets", OBJECT, "Secrets the pod uses (volumes, projected, env valueFrom, envFrom)")
+    VOLUME_CLAIMS = Col(
+        "volume_claims", OBJECT, "PersistentVolumeClaims the pod mounts (ephemeral ones as <pod>-<volume>)"
+    )
+    IMAGE_PULL_SECRETS = Col("image_pull_secrets", OBJECT, "spec.imagePullSecrets names, spec order")
+    HOST_NETWORK = Col("host_network", BOOL, "spec.hostNetwork: the pod shares the node's network namespace")
+    HOST_PID = Col("host_pid", BOOL, "spec.hostPID: the pod sees the node's processes")
+    HOST_IPC = Col("host_ipc", BOOL, "spec.hostIPC: the pod shares the node's IPC namespace")
 
 
 class Containers(Frame, frame="containers", source="pods"):
@@ -278,6 +292,16 @@ class Containers(Frame, frame="containers", source="pods"):
     READINESS = Col("readiness", STRING, "readinessProbe summary, same form")
     STARTUP = Col("startup", STRING, "startupProbe summary, same form")
     PORTS = Col("ports", OBJECT, "containerPort list as strings ('http:8080/TCP')")
+    PRIVILEGED = Col("privileged", BOOL, "securityContext.privileged: full access to the node")
+    ALLOW_PRIVILEGE_ESCALATION = Col(
+        "allow_privilege_escalation",
+        BOOL,
+        "effective securityContext.allowPrivilegeEscalation (true unless set false, or privileged)",
+    )
+    RUN_AS_NON_ROOT = Col(
+        "run_as_non_root", BOOL, "effective runAsNonRoot (the container's, else the pod's securityContext)"
+    )
+    CAPABILITIES_ADD = Col("capabilities_add", OBJECT, "securityContext.capabilities.add (NET_ADMIN...)")
 
 
 class Nodes(Frame, frame="nodes", source="nodes"):

@@ -1,5 +1,6 @@
 """Value types every stage shares (refs, findings, plans); no I/O."""
 
+from workbench.model._findings import Evidence, EvidenceKind, Finding, Severity
 from workbench.model._refs import ObjectRef
 
-__all__ = ["ObjectRef"]
+__all__ = ["Evidence", "EvidenceKind", "Finding", "ObjectRef", "Severity"]

@@ -1,0 +1,1 @@
+"""Tests of the analyzers, one directory per family."""

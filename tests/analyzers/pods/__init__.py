@@ -1,0 +1,1 @@
+"""Tests of the pods analyzer family: table-driven cases on real-shaped objects, and sandbox scenarios."""
