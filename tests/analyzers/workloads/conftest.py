@@ -1,34 +1,16 @@
-"""Frames of sandbox scenarios for the workload analyzers' tests, pulled once per test session."""
+"""Frames of the healthy cluster with extra manifests, for the workload analyzers' tests.
+
+Scenario pulls shared by every family come from tests/analyzers/conftest.py (the `scenario` fixture).
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-
-import pytest
 
 import workbench
 from workbench import sandbox
 from workbench.frames import Frames
-
-ADVANCE_SECONDS = 600.0
-"""How long each scenario runs before it is pulled (the expected-findings moment)."""
-
-
-@functools.cache
-def pull_scenario(name: str) -> Frames:
-    """Start scenario ``name`` on a manual clock, let it run `ADVANCE_SECONDS`, pull its frames."""
-    with sandbox.start(scenario=name, manual_clock=True) as sb:
-        sb.advance(ADVANCE_SECONDS)
-        with workbench.connect(kubeconfig=sb.kubeconfig) as cluster:
-            return cluster.frames()
-
-
-@pytest.fixture(scope="session")
-def scenario() -> Callable[[str], Frames]:
-    """``scenario(name)``: the scenario's frames at `ADVANCE_SECONDS`, pulled at most once a session."""
-    return pull_scenario
 
 
 def pull_with(

@@ -1,4 +1,4 @@
-"""Frames of sandbox scenarios, pulled once per test session (each sandbox runs only while pulled)."""
+"""Frames of sandbox scenarios, pulled once per test session and shared by every analyzer family."""
 
 from __future__ import annotations
 
