@@ -4,7 +4,7 @@ and whoami."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -239,23 +239,22 @@ def pod_metrics(
     }
 
 
-def node_metrics(
-    node: Mapping[str, Any],
-    pods: Sequence[Mapping[str, Any]],
-    now: datetime,
-    usage: UsageFn = simulated_usage,
-) -> dict[str, Any]:
-    """NodeMetrics: the node's pods plus the system's own overhead (kubelet, runtime, OS)."""
+def pod_usage(pod: Mapping[str, Any], usage: UsageFn = simulated_usage) -> tuple[float, float]:
+    """(cores, bytes) a running pod's app containers use now."""
+    cpu = mem = 0.0
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        c_cpu, c_mem = usage(pod, c)
+        cpu += c_cpu
+        mem += c_mem
+    return cpu, mem
+
+
+def node_metrics(node: Mapping[str, Any], pods_usage: tuple[float, float], now: datetime) -> dict[str, Any]:
+    """NodeMetrics: its running pods' usage (`pod_usage` summed) plus the system's own overhead
+    (kubelet, runtime, OS)."""
     alloc = (node.get("status") or {}).get("allocatable") or {}
-    cpu = float(parse_quantity(alloc.get("cpu", "1"))) * 0.04
-    mem = float(parse_quantity(alloc.get("memory", "1Gi"))) * 0.08
-    for pod in pods:
-        if (pod.get("status") or {}).get("phase") != "Running":
-            continue
-        for c in (pod.get("spec") or {}).get("containers") or []:
-            c_cpu, c_mem = usage(pod, c)
-            cpu += c_cpu
-            mem += c_mem
+    cpu = float(parse_quantity(alloc.get("cpu", "1"))) * 0.04 + pods_usage[0]
+    mem = float(parse_quantity(alloc.get("memory", "1Gi"))) * 0.08 + pods_usage[1]
     meta = node["metadata"]
     return {
         "metadata": {
