@@ -34,6 +34,25 @@ from typing import Any
 POD_KIND = ("pods",)
 
 
+def raw_fields(pod: dict[str, Any]) -> dict[str, Any]:
+    """Re-wrap the fields our structs keep as raw JSON (env lists, projected and ephemeral volumes,
+    decoded once per distinct text), so the generic path can convert its dicts into the same structs."""
+    import msgspec
+    import orjson
+
+    spec = pod.get("spec") or {}
+    for c in (*spec.get("containers", ()), *spec.get("initContainers", ())):
+        for key in ("env", "envFrom"):
+            if key in c:
+                c[key] = msgspec.Raw(orjson.dumps(c[key]))
+    for v in spec.get("volumes", ()):
+        if "ephemeral" in v:
+            v["ephemeral"] = msgspec.Raw(orjson.dumps(v["ephemeral"]))
+        if "sources" in v.get("projected", {}):
+            v["projected"]["sources"] = msgspec.Raw(orjson.dumps(v["projected"]["sources"]))
+    return pod
+
+
 def worker(method: str, kubeconfig: str, limit: int) -> dict[str, Any]:
     """Run one method in this process; returns seconds, rows and this process's peak RSS."""
     import msgspec
@@ -62,7 +81,7 @@ def worker(method: str, kubeconfig: str, limit: int) -> dict[str, Any]:
         container_rows = d.Accumulator(Containers.FRAME, kind="Pod")
         with d.gc_paused():
             for page in source.list_pages(pods):
-                items = msgspec.convert(orjson.loads(page)["items"], list[_pods.Pod])
+                items = msgspec.convert([raw_fields(i) for i in orjson.loads(page)["items"]], list[_pods.Pod])
                 pod_rows.extend(_pods._pod_columns(items), len(items))
                 container_rows.extend(_pods._container_columns(items))
             rows = len(pod_rows.build())

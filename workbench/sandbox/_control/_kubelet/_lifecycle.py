@@ -10,6 +10,7 @@ after the crash back-off (10 s doubling to 5 min) once it has crashed more than 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from workbench.quantity import parse_quantity
@@ -48,9 +49,8 @@ class Lifecycle:
     crash: Backoff
     pulls: Backoff
     pull_errors: dict[str, str]
-
-    def log_key(self, c: Container) -> LogKey:
-        raise NotImplementedError
+    log_key: Callable[[Container], LogKey]
+    """Where a container's log lines go (`PodRuntime.log_key`)."""
 
     def event(self, type_: str, reason: str, text: str, field_path: str = "") -> None:
         assert self.host is not None
