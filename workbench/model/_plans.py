@@ -1,0 +1,218 @@
+"""`Plan`: a remediation as data — an ordered list of allow-listed steps with a digest; `Approval`.
+
+A plan never holds a shell string or code: each step is one action from a closed set, against one
+object, with parameters checked against that action's schema when the step is made. The digest is a
+SHA-256 over the plan's canonical JSON, so an approval binds to exactly the content that was reviewed;
+editing any step (or the plan's title) makes a different digest and the approval no longer matches.
+
+Example:
+    >>> web = ObjectRef("Deployment", "shop", "web")
+    >>> plan = Plan("Roll back web", (PlanStep(Action.ROLLOUT_UNDO, web, {"to_revision": 1}, "undo"),))
+    >>> plan.approve(by="sre@example.com").matches(plan)
+    True
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from workbench.errors import ConfigError
+from workbench.model._refs import ObjectRef
+
+
+class Action(enum.StrEnum):
+    """The closed set of things a remediation step may do (DESIGN.md, safety rule 4)."""
+
+    PATCH = "patch"
+    SCALE = "scale"
+    ROLLOUT_RESTART = "rollout-restart"
+    ROLLOUT_UNDO = "rollout-undo"
+    SET_IMAGE = "set-image"
+    SET_RESOURCES = "set-resources"
+    SET_ENV = "set-env"
+    SET_CONFIGMAP_KEY = "set-configmap-key"
+    DELETE_POD = "delete-pod"
+    CORDON = "cordon"
+    UNCORDON = "uncordon"
+    DRAIN = "drain"
+    SET_SERVICE_SELECTOR = "set-service-selector"
+    SET_PROBE = "set-probe"
+    SET_HPA_RANGE = "set-hpa-range"
+
+
+_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+_SCALABLE = frozenset({"Deployment", "StatefulSet", "ReplicaSet"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Schema:
+    kinds: frozenset[str]
+    required: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()
+
+
+def _s(
+    kinds: frozenset[str] | set[str], required: tuple[str, ...] = (), optional: tuple[str, ...] = ()
+) -> _Schema:
+    return _Schema(frozenset(kinds), frozenset(required), frozenset(optional))
+
+
+SCHEMAS: Mapping[Action, _Schema] = MappingProxyType(
+    {
+        Action.PATCH: _s(
+            {*_WORKLOADS, "Service", "ConfigMap", "HorizontalPodAutoscaler", "Ingress", "CronJob", "Job"},
+            ("patch_type", "patch"),
+        ),
+        Action.SCALE: _s(_SCALABLE, ("replicas",)),
+        Action.ROLLOUT_RESTART: _s(_WORKLOADS),
+        Action.ROLLOUT_UNDO: _s({"Deployment"}, optional=("to_revision",)),
+        Action.SET_IMAGE: _s(_WORKLOADS | {"CronJob"}, ("container", "image")),
+        Action.SET_RESOURCES: _s(_WORKLOADS | {"CronJob"}, ("container",), ("requests", "limits")),
+        Action.SET_ENV: _s(_WORKLOADS | {"CronJob"}, ("container", "env")),
+        Action.SET_CONFIGMAP_KEY: _s({"ConfigMap"}, ("key", "value")),
+        Action.DELETE_POD: _s({"Pod"}),
+        Action.CORDON: _s({"Node"}),
+        Action.UNCORDON: _s({"Node"}),
+        Action.DRAIN: _s({"Node"}, optional=("grace_seconds", "timeout_seconds")),
+        Action.SET_SERVICE_SELECTOR: _s({"Service"}, ("selector",)),
+        Action.SET_PROBE: _s(_WORKLOADS, ("container", "probe"), ("settings",)),
+        Action.SET_HPA_RANGE: _s({"HorizontalPodAutoscaler"}, optional=("min_replicas", "max_replicas")),
+    }
+)
+"""Per action: the object kinds it may target, and its required and optional parameters."""
+
+PATCH_TYPES = frozenset({"strategic", "merge", "json"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    """One allow-listed action against one object.
+
+    Attributes:
+        action: what to do (`Action`).
+        target: the object it changes.
+        params: the action's parameters (plain JSON values only), checked against `SCHEMAS`.
+        title: one line for a person (``Raise web's memory limit to 512Mi``).
+        reason: the id of the finding it addresses (``pod.oomkilled:Pod/shop/web-1``), or ``""``.
+
+    Raises:
+        ConfigError: an action outside the allow-list, a target kind the action cannot change,
+            a missing or unknown parameter, or a value that is not plain JSON.
+    """
+
+    action: Action
+    target: ObjectRef
+    params: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            action = Action(self.action)
+        except ValueError:
+            allowed = ", ".join(a.value for a in Action)
+            raise ConfigError(f"step action {self.action!r} is not allowed; allowed: {allowed}") from None
+        schema = SCHEMAS[action]
+        if self.target.kind not in schema.kinds:
+            kinds = ", ".join(sorted(schema.kinds))
+            raise ConfigError(f"{action.value} cannot target a {self.target.kind}; it applies to: {kinds}")
+        keys = set(self.params)
+        missing = sorted(schema.required - keys)
+        unknown = sorted(keys - schema.required - schema.optional)
+        if missing or unknown:
+            problems = [f"missing parameter(s) {', '.join(missing)}"] if missing else []
+            problems += [f"unknown parameter(s) {', '.join(unknown)}"] if unknown else []
+            takes = ", ".join(sorted(schema.required | schema.optional)) or "no parameters"
+            raise ConfigError(f"{action.value} on {self.target}: {'; '.join(problems)} (it takes {takes})")
+        if action is Action.PATCH and self.params["patch_type"] not in PATCH_TYPES:
+            raise ConfigError(
+                f"patch_type {self.params['patch_type']!r} is not one of {', '.join(sorted(PATCH_TYPES))}"
+            )
+        try:
+            frozen = json.loads(_canonical(dict(self.params)))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"{action.value} on {self.target}: parameters must be plain JSON ({exc})"
+            ) from None
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "params", MappingProxyType(frozen))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (what the digest is computed over)."""
+        return {
+            "action": self.action.value,
+            "target": {
+                "kind": self.target.kind,
+                "namespace": self.target.namespace,
+                "name": self.target.name,
+                "api_version": self.target.api_version,
+            },
+            "params": dict(self.params),
+            "title": self.title,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """An ordered remediation: steps run in order, each against one object.
+
+    Attributes:
+        title: what the plan does, in one line.
+        steps: the steps, in the order they run.
+        findings: ids of the findings it addresses.
+        notes: what a person should know or check (e.g. "investigate instead" when no safe fix exists).
+    """
+
+    title: str
+    steps: tuple[PlanStep, ...]
+    findings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return {
+            "title": self.title,
+            "steps": [step.to_dict() for step in self.steps],
+            "findings": list(self.findings),
+            "notes": list(self.notes),
+        }
+
+    @property
+    def digest(self) -> str:
+        """``sha256:<hex>`` over the plan's canonical JSON: any change to any step changes it."""
+        return "sha256:" + hashlib.sha256(_canonical(self.to_dict()).encode()).hexdigest()
+
+    def approve(self, *, by: str = "", at: datetime | None = None) -> Approval:
+        """An approval of exactly this content (what the widget's Approve button produces)."""
+        return Approval(self.digest, by, at or datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A person's go-ahead for one plan's exact content.
+
+    Attributes:
+        digest: the approved plan's digest.
+        approved_by: who approved (a name or e-mail; the audit log adds the kube user).
+        approved_at: when (UTC).
+    """
+
+    digest: str
+    approved_by: str
+    approved_at: datetime
+
+    def matches(self, plan: Plan) -> bool:
+        """Whether this approval is for ``plan`` as it is now (not an edited copy)."""
+        return self.digest == plan.digest
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
