@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+from _sandbox import start_sandbox  # bench/ is the script's directory
 
 import workbench
 from workbench.analyzers import analyze
@@ -33,28 +34,6 @@ from workbench.analyzers.registry import analyzers
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def start_sandbox(pods: int, kubeconfig: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workbench.cli",
-            "sandbox",
-            "start",
-            f"--synthetic=pods={pods},nodes={max(3, pods // 30)}",
-            "--kubeconfig",
-            str(kubeconfig),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "serving at" in line:
-            return proc
-    raise SystemExit("the sandbox did not start")
 
 
 def main() -> int:

@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _sandbox import start_sandbox  # bench/ is the script's directory
+
 POD_KIND = ("pods",)
 
 
@@ -118,29 +120,6 @@ def run_worker(method: str, kubeconfig: Path, limit: int = 0) -> dict[str, Any]:
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
-
-
-def start_sandbox(pods: int, kubeconfig: Path) -> subprocess.Popen[str]:
-    nodes = max(3, pods // 30)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workbench.cli",
-            "sandbox",
-            "start",
-            f"--synthetic=pods={pods},nodes={nodes}",
-            "--kubeconfig",
-            str(kubeconfig),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "serving at" in line:
-            return proc
-    raise SystemExit("the sandbox did not start")
 
 
 def measure(pods: int, client_max: int, repeats: int) -> list[str]:
