@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import errno
 import os
+import secrets
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -14,11 +16,12 @@ from typing import Any
 import yaml
 
 from workbench.errors import ConfigError, SandboxStartError
-from workbench.sandbox import _control, _scenarios, _synthetic
+from workbench.sandbox import _control, _rbac, _scenarios, _synthetic
 from workbench.sandbox._api import Api
 from workbench.sandbox._clock import Clock, parse_time
 from workbench.sandbox._control import ControlPlane, _apps
 from workbench.sandbox._control._cluster import KINDS
+from workbench.sandbox._http import self_signed_tls
 from workbench.sandbox._lessons import HintLadder
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._registry import Registry
@@ -60,6 +63,8 @@ class Sandbox:
         self.kubeconfig = kubeconfig
         self.scenario = scenario
         self._own_kubeconfig = own_kubeconfig
+        self._user_kubeconfigs: list[Path] = []
+        self._tls_cert = b""
         host, port = server.server_address[:2]
         self.port = int(port)
         self.url = f"http://{host!s}:{self.port}"
@@ -113,6 +118,59 @@ class Sandbox:
         ns = namespace if rtype.namespaced else None
         return [entry.decode() for entry in self.api.store.iter_entries(self.api.bucket(rtype), ns)]
 
+    def kubeconfig_for(
+        self, user: str, groups: Sequence[str] = (), *, path: str | os.PathLike[str] | None = None
+    ) -> Path:
+        """Register a user with a fresh bearer token and write a kubeconfig that authenticates as it.
+
+        Requests with the token are from `user` (in `groups`, ``system:authenticated``, and for
+        ``system:serviceaccount:<ns>:<name>`` the ServiceAccount groups) and are authorized by RBAC
+        against the Roles and bindings in the cluster; requests without one stay the admin's, and
+        from now on a token the sandbox did not issue gets 401 Unauthorized. The kubeconfig names
+        the same port over ``https`` (a self-signed certificate made with ``openssl``, trusted by
+        the file): kubectl sends no token to a plain-HTTP server. The first user also adds the
+        bootstrap ClusterRoles and bindings a real cluster starts with (cluster-admin, admin, edit,
+        view, system:basic-user, system:discovery...) that the cluster lacks. The file has one
+        context, ``workbench-sandbox-<user>``.
+
+        Args:
+            user: the user name (``alice``, ``system:serviceaccount:shop:deployer``).
+            groups: the user's groups (``system:masters`` makes it an admin).
+            path: where to write the kubeconfig; default a temporary file removed at `stop()`.
+
+        Returns:
+            The kubeconfig's path.
+
+        Raises:
+            ConfigError: an empty user name or group, or one that is not a string.
+            SandboxStartError: the TLS certificate could not be made (no ``openssl`` command).
+
+        Example:
+            >>> from workbench import sandbox
+            >>> with sandbox.start(scenario="healthy", manual_clock=True) as sb:
+            ...     sb.kubeconfig_for("alice", ["dev"]).read_text().count("token:")
+            1
+        """
+        if not isinstance(user, str) or not user.strip():
+            raise ConfigError(f"user must be a non-empty name such as 'alice', not {user!r}")
+        if isinstance(groups, str) or not all(isinstance(g, str) and g.strip() for g in groups):
+            raise ConfigError(f"groups must be a list of non-empty names such as ['dev'], not {groups!r}")
+        if self._state.tls is None:
+            self._state.tls, self._tls_cert = self_signed_tls()
+            _bootstrap_policy(self.api)
+        token = secrets.token_urlsafe(32)
+        self._state.users[token] = _rbac.user_info(user, groups)
+        if path is None:
+            fd, name = tempfile.mkstemp(prefix="workbench-sandbox-user-", suffix=".kubeconfig")
+            os.close(fd)
+            target = Path(name)
+            self._user_kubeconfigs.append(target)
+        else:
+            target = Path(path)
+        url = f"https://127.0.0.1:{self.port}"  # the same port; kubectl sends tokens only over TLS
+        write_kubeconfig(target, url, context=f"{CONTEXT}-{user}", token=token, ca=self._tls_cert)
+        return target
+
     def hide_group(self, group: str, hidden: bool = True) -> None:
         """Remove an API group from discovery (e.g. metrics.k8s.io: "the metrics server is down")."""
         groups = set(self._state.hidden_groups)
@@ -133,6 +191,8 @@ class Sandbox:
         self.clock.stop()
         if self._own_kubeconfig:
             self.kubeconfig.unlink(missing_ok=True)
+        for path in self._user_kubeconfigs:
+            path.unlink(missing_ok=True)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -261,17 +321,27 @@ def _start_control(
         state.api.clock.go_live()
 
 
-def write_kubeconfig(path: Path, url: str) -> None:
-    """A kubeconfig with one context for the sandbox (plain HTTP on loopback, no credentials)."""
+def write_kubeconfig(
+    path: Path, url: str, *, context: str = CONTEXT, token: str | None = None, ca: bytes = b""
+) -> None:
+    """A kubeconfig with one context for the sandbox on loopback.
+
+    Without `token` it carries no credentials: the sandbox takes such requests to be its admin's.
+    With one, the context's user sends it as a bearer token (see `Sandbox.kubeconfig_for`); `ca` is
+    then the PEM certificate the ``https`` server is trusted by.
+    """
+    cluster: dict[str, Any] = {"server": url}
+    if ca:
+        cluster["certificate-authority-data"] = base64.b64encode(ca).decode()
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
-        "users": [{"name": CONTEXT, "user": {}}],
+        "clusters": [{"name": CONTEXT, "cluster": cluster}],
+        "users": [{"name": context, "user": {} if token is None else {"token": token}}],
         "contexts": [
-            {"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}
+            {"name": context, "context": {"cluster": CONTEXT, "user": context, "namespace": "default"}}
         ],
-        "current-context": CONTEXT,
+        "current-context": context,
         "preferences": {},
     }
     try:
@@ -281,6 +351,28 @@ def write_kubeconfig(path: Path, url: str) -> None:
         raise SandboxStartError(
             f"cannot write the kubeconfig to {path}: {exc.strerror}; choose a writable path with --kubeconfig"
         ) from exc
+
+
+_BOOTSTRAP = ("kubernetes.io/bootstrapping", "rbac-defaults")
+
+
+def _bootstrap_policy(api: Api) -> None:
+    """Add the apiserver's bootstrap RBAC objects that the cluster lacks (a recording may have none).
+
+    They are the ones the healthy scenario (every scenario's base) holds, labelled
+    ``kubernetes.io/bootstrapping=rbac-defaults``; objects of the same name already stored are kept.
+    """
+    source = _scenarios.SCENARIO_DIR / "healthy" / "rbac.yaml"
+    loaded = _scenarios.load_manifests([source], now=api.clock.now(), seed="rbac-bootstrap")
+    with api.store.lock:
+        for obj in loaded.objects:
+            labels = obj["metadata"].get("labels") or {}
+            rtype = api.registry.by_kind(obj["apiVersion"], obj["kind"])
+            if labels.get(_BOOTSTRAP[0]) != _BOOTSTRAP[1] or rtype is None:
+                continue
+            key, labels, fields = api.index(rtype, obj)
+            if api.store.get(api.bucket(rtype), key) is None:
+                api.store.put(api.bucket(rtype), key, obj, labels=labels, fields=fields)
 
 
 def _seed_logs(api: Api, logs: LogStore, seeded: Any, now: datetime) -> None:

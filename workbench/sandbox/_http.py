@@ -10,16 +10,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import select
+import shutil
 import socket
+import ssl
+import subprocess
+import tempfile
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import yaml
 
-from workbench.errors import SandboxApiError
+from workbench.errors import SandboxApiError, SandboxStartError
 from workbench.sandbox._protobuf import decode_request
 
 log = logging.getLogger("workbench.sandbox")
@@ -213,9 +218,72 @@ class BaseHandler(BaseHTTPRequestHandler):
             readable, _, _ = select.select([sock], [], [], 0)
             if not readable:
                 return False
+            if isinstance(sock, ssl.SSLSocket):
+                # No peeking through TLS; a client sends nothing while it watches, so anything
+                # readable is its close_notify or its FIN.
+                return True
             return sock.recv(1, socket.MSG_PEEK) == b""
         except (OSError, ValueError):
             return True
 
     def log_message(self, format: str, *args: Any) -> None:  # the base class's signature
         log.debug("%s %s", self.address_string(), format % args)
+
+
+# -- TLS for token-carrying clients ---------------------------------------------------------------------
+_TLS_RECORD_HANDSHAKE = 0x16  # the first byte of a TLS ClientHello; no HTTP request starts with it
+
+
+def self_signed_tls() -> tuple[ssl.SSLContext, bytes]:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1, and the certificate.
+
+    kubectl (client-go) reads a kubeconfig's credentials only for an ``https`` server, so clients
+    with a token reach the sandbox over TLS. The key and certificate come from the ``openssl``
+    command (the standard library cannot make them) and never touch the disk for longer than the
+    load takes.
+
+    Raises:
+        SandboxStartError: ``openssl`` is missing or fails.
+    """
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise SandboxStartError(
+            "users with tokens need TLS (kubectl sends no token over plain HTTP) and the sandbox makes "
+            "its certificate with the openssl command, which is not installed: install openssl "
+            "(apt-get install openssl)"
+        )
+    with tempfile.TemporaryDirectory(prefix="workbench-sandbox-tls-") as tmp:
+        key, cert = Path(tmp) / "key.pem", Path(tmp) / "cert.pem"
+        args = [
+            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "3650", "-subj", "/CN=workbench-sandbox",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout", str(key), "-out", str(cert),
+        ]  # fmt: skip
+        # A fixed argument list (no shell, no outside input) for the openssl found on PATH.
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise SandboxStartError(
+                f"openssl could not make the sandbox's certificate: {done.stderr.strip()}"
+            )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        return context, cert.read_bytes()
+
+
+def accept_tls(request: socket.socket, context: ssl.SSLContext | None, timeout: float) -> socket.socket:
+    """The connection as it should be read: wrapped in TLS when the client opens with a handshake.
+
+    One port serves both plain HTTP (the admin's kubeconfig, benchmarks) and TLS (users' tokens);
+    without a context (no users yet) the connection is not looked at.
+    """
+    if context is None:
+        return request
+    request.settimeout(timeout)
+    try:
+        first = request.recv(1, socket.MSG_PEEK)
+    except OSError:
+        return request  # the handler meets the same error and drops the connection
+    if first and first[0] == _TLS_RECORD_HANDSHAKE:
+        return context.wrap_socket(request, server_side=True)
+    return request

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import collections
+import socket
+import ssl
 import sys
 import threading
 import time
@@ -26,10 +28,11 @@ from workbench.sandbox._api import Api
 from workbench.sandbox._bodies import PATCH_TYPES, apply_patch, parse_patch
 from workbench.sandbox._control import ControlPlane
 from workbench.sandbox._gojson import go_type_name
-from workbench.sandbox._http import BaseHandler, ClientGoneError, log
+from workbench.sandbox._http import BaseHandler, ClientGoneError, accept_tls, log
 from workbench.sandbox._lessons import HintLadder
 from workbench.sandbox._logs import LogStore
 from workbench.sandbox._meta import manager_from_agent
+from workbench.sandbox._rbac import ADMIN, UserInfo, authenticate, check, request_attributes
 from workbench.sandbox._routes import Route, not_found_path, parse
 from workbench.sandbox._subresources import UsageFn, simulated_usage
 from workbench.sandbox._warnings import add_warnings, collect_warnings, pending_warnings
@@ -49,6 +52,10 @@ class SandboxState:
     usage: UsageFn = simulated_usage
     """What metrics.k8s.io reports for a running container (the control plane's app model)."""
     stopping: bool = False
+    users: dict[str, UserInfo] = field(default_factory=dict)
+    """Bearer token → the user it authenticates (`Sandbox.kubeconfig_for` adds them)."""
+    tls: ssl.SSLContext | None = None
+    """Set with the first user: connections that open with a TLS handshake are then served over TLS."""
     requests: collections.deque[tuple[str, str, int]] = field(
         default_factory=lambda: collections.deque(maxlen=5000)
     )
@@ -56,6 +63,8 @@ class SandboxState:
 
 class Handler(BaseHandler):
     server: SandboxHTTPServer
+    user: UserInfo = ADMIN
+    """Who sent the request being handled (set for each request on a kept-alive connection)."""
 
     @property
     def sandbox(self) -> SandboxState:
@@ -112,8 +121,13 @@ class Handler(BaseHandler):
     def _dispatch_request(self, method: str) -> None:
         self.parse_target()
         self.streaming = False
+        self.user = ADMIN
         try:
             raw = self.read_body() if method in ("POST", "PUT", "PATCH", "DELETE") else b""
+            # No Authorization header is the admin, as before: no RBAC on that (benchmarked) path.
+            self.user = authenticate(self.headers.get("Authorization"), self.sandbox.users)
+            if not self.user.privileged:
+                check(self.sandbox.api, request_attributes(self.user, method, self.path_only, self.query))
             if raw and self.sandbox.hints is not None:
                 hint = self.sandbox.hints.after_write()
                 if hint is not None:
@@ -168,19 +182,9 @@ class Handler(BaseHandler):
         if rtype.group == "metrics.k8s.io":
             _endpoints.metrics(self, route)
             return
-        if rtype.group == "authentication.k8s.io":  # SelfSubjectReview: `kubectl auth whoami`
-            now = self.sandbox.api.clock.now()
-            self.send_json(201, _subresources.self_subject_review(self.json_body(raw), now=now))
-            return
-        if rtype.group == "authorization.k8s.io":
+        if rtype.group in ("authentication.k8s.io", "authorization.k8s.io"):  # whoami, can-i
             body = self.json_body(raw)
-            ro = self.sandbox.api.read_only
-            doc = (
-                _subresources.access_review(body, read_only=ro)
-                if rtype.kind == "SelfSubjectAccessReview"
-                else _subresources.rules_review(body, read_only=ro)
-            )
-            self.send_json(201, doc)
+            self.send_json(201, _subresources.review(rtype.kind, body, user=self.user, api=self.sandbox.api))
             return
         if verb == "watch":
             _watch.serve(self, route, self.headers.get("Accept") or "")
@@ -403,10 +407,19 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.sandbox = sandbox
         super().__init__(address, Handler)
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, over TLS when the client starts a handshake (a user's token)."""
+        conn: socket.socket = accept_tls(request, self.sandbox.tls, Handler.timeout)
+        try:
+            Handler(conn, client_address, self)
+        finally:
+            if conn is not request:  # socketserver shuts down the plain socket, which TLS took over
+                conn.close()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log instead of socketserver's print to stderr; a client that vanished is routine."""
         exc = sys.exc_info()[1]
-        if isinstance(exc, ConnectionError | TimeoutError):
+        if isinstance(exc, ConnectionError | TimeoutError | ssl.SSLError):
             log.debug("connection from %s dropped: %r", client_address, exc)
         else:
             log.exception("sandbox connection from %s failed", client_address)

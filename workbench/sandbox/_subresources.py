@@ -15,6 +15,7 @@ from workbench.sandbox._api import Api
 from workbench.sandbox._bodies import apply_patch
 from workbench.sandbox._clock import rfc3339
 from workbench.sandbox._kinds import ResourceType
+from workbench.sandbox._rbac import ADMIN, UserInfo, authorize, review_attributes, rules_for
 from workbench.sandbox._selectors import label_selector_from_spec
 from workbench.sandbox._statuses import check_resource_version
 
@@ -269,17 +270,28 @@ def node_metrics(node: Mapping[str, Any], pods_usage: tuple[float, float], now: 
 
 
 # -- authentication and authorization reviews --------------------------------------------------------
-SANDBOX_USER = "sandbox-admin"
-"""Who every request is from: the kubeconfig carries no credentials, and the sandbox grants everything."""
-SANDBOX_GROUPS = ("system:masters", "system:authenticated")
+SANDBOX_USER = ADMIN.name
+"""Who a request without credentials is from: the sandbox's own kubeconfig carries none."""
+SANDBOX_GROUPS = ADMIN.groups
+_READ_VERBS = ["get", "list", "watch"]
 
 
-def self_subject_review(body: Any, *, now: datetime) -> dict[str, Any]:
-    """SelfSubjectReview (``kubectl auth whoami``): the user the sandbox takes every request to be from.
+def review(kind: str, body: Any, *, user: UserInfo, api: Api) -> dict[str, Any]:
+    """Answer a SelfSubjectReview, SelfSubjectAccessReview or SelfSubjectRulesReview from `user`."""
+    if kind == "SelfSubjectReview":
+        return self_subject_review(body, now=api.clock.now(), user=user)
+    if kind == "SelfSubjectAccessReview":
+        return access_review(body, read_only=api.read_only, user=user, api=api)
+    return rules_review(body, read_only=api.read_only, user=user, api=api)
+
+
+def self_subject_review(body: Any, *, now: datetime, user: UserInfo = ADMIN) -> dict[str, Any]:
+    """SelfSubjectReview (``kubectl auth whoami``): the user the request came from.
 
     Args:
         body: the decoded request body; its content does not matter, as on a real server.
         now: the sandbox clock's time, the review's ``creationTimestamp``.
+        user: who asked (`ADMIN` for a request without a token).
 
     Raises:
         SandboxApiError: 400 for a body that is not a JSON object.
@@ -290,12 +302,22 @@ def self_subject_review(body: Any, *, now: datetime) -> dict[str, Any]:
         "kind": "SelfSubjectReview",
         "apiVersion": "authentication.k8s.io/v1",
         "metadata": {"creationTimestamp": rfc3339(now)},
-        "status": {"userInfo": {"username": SANDBOX_USER, "groups": list(SANDBOX_GROUPS)}},
+        "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}},
     }
 
 
-def access_review(body: Any, *, read_only: bool) -> dict[str, Any]:
-    """SelfSubjectAccessReview: everything is allowed, except writes to a read-only snapshot."""
+def access_review(
+    body: Any, *, read_only: bool, user: UserInfo = ADMIN, api: Api | None = None
+) -> dict[str, Any]:
+    """SelfSubjectAccessReview (``kubectl auth can-i``): what the authorizer answers for `user`.
+
+    Writes to a read-only snapshot are denied for everyone. ``system:masters`` may do anything else;
+    any other user gets the RBAC authorizer's answer (it needs `api`, whose Roles and bindings it
+    reads). A denial that RBAC gives no reason for says ``no RBAC rule allows it``.
+
+    Raises:
+        SandboxApiError: 400 without a spec, 422 without resourceAttributes or nonResourceAttributes.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("spec"), dict):
         raise SandboxApiError(400, "BadRequest", "SelfSubjectAccessReview must have a spec")
     spec = body["spec"]
@@ -309,13 +331,14 @@ def access_review(body: Any, *, read_only: bool) -> dict[str, Any]:
             "resourceAttributes must be specified",
         )
     verb = attrs.get("verb", "")
-    allowed = not (read_only and verb in WRITE_VERBS)
-    status: dict[str, Any] = {"allowed": allowed}
-    if allowed:
-        status["reason"] = "the sandbox grants every request"
+    status: dict[str, Any]
+    if read_only and verb in WRITE_VERBS:
+        status = {"allowed": False, "denied": True, "reason": "the sandbox is serving a read-only snapshot"}
+    elif user.privileged or api is None:
+        status = {"allowed": True, "reason": "the sandbox grants every request"}
     else:
-        status["reason"] = "the sandbox is serving a read-only snapshot"
-        status["denied"] = True
+        decision = authorize(api, review_attributes(user, spec))
+        status = {"allowed": decision.allowed, "reason": decision.reason or "no RBAC rule allows it"}
     return {
         "kind": "SelfSubjectAccessReview",
         "apiVersion": "authorization.k8s.io/v1",
@@ -325,18 +348,57 @@ def access_review(body: Any, *, read_only: bool) -> dict[str, Any]:
     }
 
 
-def rules_review(body: Any, *, read_only: bool) -> dict[str, Any]:
-    """SelfSubjectRulesReview (``kubectl auth can-i --list``)."""
-    verbs = ["get", "list", "watch"] if read_only else ["*"]
+def rules_review(
+    body: Any, *, read_only: bool, user: UserInfo = ADMIN, api: Api | None = None
+) -> dict[str, Any]:
+    """SelfSubjectRulesReview (``kubectl auth can-i --list -n NS``): the rules `user` has in the
+    namespace of the review's spec.
+
+    ``system:masters`` has every rule; any other user the rules of the ClusterRoleBindings and of the
+    namespace's RoleBindings that name them. A read-only snapshot keeps only the read verbs.
+    """
     spec = body.get("spec") if isinstance(body, dict) else None
+    spec = spec if isinstance(spec, dict) else {}
+    status: dict[str, Any]
+    if user.privileged or api is None:
+        status = {
+            "resourceRules": [
+                {"verbs": _READ_VERBS if read_only else ["*"], "apiGroups": ["*"], "resources": ["*"]}
+            ],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": False,
+        }
+    else:
+        namespace = spec.get("namespace")
+        rules, errors = rules_for(api, user, namespace if isinstance(namespace, str) else "")
+        status = _rules_status(rules, read_only=read_only)
+        if errors:
+            status["evaluationError"] = "[" + ", ".join(errors) + "]" if len(errors) > 1 else errors[0]
     return {
         "kind": "SelfSubjectRulesReview",
         "apiVersion": "authorization.k8s.io/v1",
         "metadata": {"creationTimestamp": None},
-        "spec": spec or {},
-        "status": {
-            "resourceRules": [{"verbs": verbs, "apiGroups": ["*"], "resources": ["*"]}],
-            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-            "incomplete": False,
-        },
+        "spec": spec,
+        "status": status,
     }
+
+
+def _rules_status(rules: list[dict[str, Any]], *, read_only: bool) -> dict[str, Any]:
+    """RBAC rules as a rules review lists them: resource rules and non-resource rules apart."""
+    resource_rules: list[dict[str, Any]] = []
+    non_resource_rules: list[dict[str, Any]] = []
+    for rule in rules:
+        verbs = [v for v in rule.get("verbs") or [] if isinstance(v, str)]
+        if read_only:
+            verbs = _READ_VERBS if "*" in verbs else [v for v in verbs if v in _READ_VERBS]
+        if not verbs:
+            continue
+        if rule.get("resources"):
+            out: dict[str, Any] = {"verbs": verbs}
+            for key in ("apiGroups", "resources", "resourceNames"):
+                if rule.get(key):
+                    out[key] = list(rule[key])
+            resource_rules.append(out)
+        if rule.get("nonResourceURLs"):
+            non_resource_rules.append({"verbs": verbs, "nonResourceURLs": list(rule["nonResourceURLs"])})
+    return {"resourceRules": resource_rules, "nonResourceRules": non_resource_rules, "incomplete": False}
