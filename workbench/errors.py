@@ -15,6 +15,13 @@ attributes, and says what caused it and how to fix it::
     │   │   ├── ForbiddenError   403: RBAC does not allow reading this kind
     │   │   └── KindAbsentError  404: the kind is not served (no CRD, no metrics-server)
     │   └── SnapshotError        a snapshot file that is corrupt, hostile or from a newer format
+    ├── RemediationError         changing a cluster through a plan (the only writes there are)
+    │   ├── ApprovalError        no approval, or one for different content (an edited plan)
+    │   ├── PlanNotReadyError    no dry-run of this plan yet, or the dry-run found problems
+    │   ├── ConflictError        an object changed between the dry-run and the apply
+    │   ├── StepRejectedError    the API server refused a request of a step (code, reason, message)
+    │   ├── ApplyFailedError     a step failed mid-apply; the steps before it were undone
+    │   └── AuditError           the audit log cannot be written, so nothing is applied
     └── SandboxError             the loopback sandbox cluster
         ├── ScenarioError        a scenario or manifest that cannot be loaded (names the file)
         ├── SandboxStartError    the server could not start (port taken, bad options)
@@ -111,6 +118,66 @@ class SnapshotError(SourceError):
     def __init__(self, message: str, *, path: str) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+
+
+class RemediationError(WorkbenchError):
+    """A plan could not be previewed or applied; the message says why and what to do."""
+
+
+class ApprovalError(RemediationError):
+    """`apply` was called without an approval, or with one for different content."""
+
+
+class PlanNotReadyError(RemediationError):
+    """The plan has no dry-run yet, or its dry-run found a step that cannot be applied."""
+
+
+class ConflictError(RemediationError):
+    """An object changed since the dry-run; nothing was written.
+
+    Attributes:
+        ref: the object (``Deployment shop/web``).
+        expected: the resourceVersion the dry-run saw.
+        found: the resourceVersion now (``""`` when the object is gone).
+    """
+
+    def __init__(self, message: str, *, ref: str, expected: str, found: str) -> None:
+        super().__init__(message)
+        self.ref = ref
+        self.expected = expected
+        self.found = found
+
+
+class StepRejectedError(RemediationError):
+    """The API server refused a request of a step.
+
+    Attributes:
+        code: the HTTP status (403 forbidden, 404 gone, 409 conflict, 422 invalid, 429 PDB...).
+        reason: the `Status.reason` (``Forbidden``, ``Conflict``...), or ``""``.
+        path: the request path.
+    """
+
+    def __init__(self, message: str, *, code: int, reason: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.path = path
+
+
+class ApplyFailedError(RemediationError):
+    """A step failed during apply; steps already applied were restored.
+
+    Attributes:
+        result: the `ApplyResult`, with each step's outcome (failed, undone, not run).
+    """
+
+    def __init__(self, message: str, *, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class AuditError(RemediationError):
+    """The audit log cannot be written; a plan is never applied without its record."""
 
 
 class SandboxError(WorkbenchError):

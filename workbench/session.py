@@ -23,12 +23,14 @@ from workbench.analyzers.run import analyze as run_analysis
 from workbench.errors import ConfigError, SourceError
 from workbench.frames import Frames, logs_frame, pull
 from workbench.frames.schema import Containers, Logs, Pods, dtypes
-from workbench.model import ObjectRef
+from workbench.model import ObjectRef, Plan
 from workbench.redaction import Anonymizer
+from workbench.remediation import AuditLog, Remediation
 from workbench.sources import (
     BUILTIN,
     ClusterSource,
     Kind,
+    LiveSource,
     Missing,
     SnapshotSource,
     SnapshotWriter,
@@ -268,6 +270,23 @@ class Cluster:
             if int(getattr(row, Containers.RESTARTS) or 0) > 0:
                 result.append((namespace, pod, container, True))
         return result
+
+    def remediation(self, plan: Plan, *, audit: AuditLog | None = None) -> Remediation:
+        """Bind a plan to this cluster: ``.dry_run()``, ``.approve()``, ``.apply(approval)``.
+
+        Args:
+            plan: the plan (from a planner, the agent, or written by hand).
+            audit: where audit records go (default ``$WORKBENCH_AUDIT_LOG`` or the XDG state dir).
+
+        Raises:
+            ConfigError: this cluster is a snapshot, which cannot be changed.
+        """
+        if not isinstance(self.source, LiveSource):
+            raise ConfigError(
+                f"{self.name} is a snapshot: it can be read, not changed. Connect to the live cluster with "
+                "workbench.connect(context=...) to dry-run and apply a plan"
+            )
+        return Remediation(plan, self.source, audit=audit)
 
     def close(self) -> None:
         """Release the source's connections or file."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from workbench.errors import ConfigError
 from workbench.model._refs import ObjectRef
+from workbench.model._step_params import CHECKS
 
 
 class Action(enum.StrEnum):
@@ -45,6 +46,7 @@ class Action(enum.StrEnum):
     SET_SERVICE_SELECTOR = "set-service-selector"
     SET_PROBE = "set-probe"
     SET_HPA_RANGE = "set-hpa-range"
+    REMOVE_TAINT = "remove-taint"
 
 
 _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
@@ -67,7 +69,16 @@ def _s(
 SCHEMAS: Mapping[Action, _Schema] = MappingProxyType(
     {
         Action.PATCH: _s(
-            {*_WORKLOADS, "Service", "ConfigMap", "HorizontalPodAutoscaler", "Ingress", "CronJob", "Job"},
+            {
+                *_WORKLOADS,
+                "Service",
+                "ConfigMap",
+                "HorizontalPodAutoscaler",
+                "Ingress",
+                "CronJob",
+                "Job",
+                "Node",
+            },
             ("patch_type", "patch"),
         ),
         Action.SCALE: _s(_SCALABLE, ("replicas",)),
@@ -82,8 +93,9 @@ SCHEMAS: Mapping[Action, _Schema] = MappingProxyType(
         Action.UNCORDON: _s({"Node"}),
         Action.DRAIN: _s({"Node"}, optional=("grace_seconds", "timeout_seconds")),
         Action.SET_SERVICE_SELECTOR: _s({"Service"}, ("selector",)),
-        Action.SET_PROBE: _s(_WORKLOADS, ("container", "probe"), ("settings",)),
+        Action.SET_PROBE: _s(_WORKLOADS, ("container", "probe", "settings")),
         Action.SET_HPA_RANGE: _s({"HorizontalPodAutoscaler"}, optional=("min_replicas", "max_replicas")),
+        Action.REMOVE_TAINT: _s({"Node"}, ("key",), ("effect",)),
     }
 )
 """Per action: the object kinds it may target, and its required and optional parameters."""
@@ -141,6 +153,11 @@ class PlanStep:
             raise ConfigError(
                 f"{action.value} on {self.target}: parameters must be plain JSON ({exc})"
             ) from None
+        check = CHECKS.get(action.value)
+        if check is not None and (problem := check(frozen)):
+            raise ConfigError(f"{action.value} on {self.target}: {problem}")
+        if not self.target.name or (self.target.kind != "Node" and not self.target.namespace):
+            raise ConfigError(f"{action.value}: the target {self.target} needs a name (and a namespace)")
         object.__setattr__(self, "action", action)
         object.__setattr__(self, "params", MappingProxyType(frozen))
 
@@ -159,6 +176,33 @@ class PlanStep:
             "reason": self.reason,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanStep:
+        """The step `to_dict` wrote (from an audit record); validated like any new step.
+
+        Raises:
+            ConfigError: the data is not a step, or the step is not allowed.
+        """
+        try:
+            target = data["target"]
+            ref = ObjectRef(
+                str(target["kind"]),
+                str(target.get("namespace") or ""),
+                str(target["name"]),
+                api_version=str(target.get("api_version") or ""),
+            )
+            return cls(
+                data["action"],
+                ref,
+                dict(data.get("params") or {}),
+                data.get("title", ""),
+                data.get("reason", ""),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(
+                f"not a plan step: {exc!r} missing or malformed in {dict(data)!r:.200}"
+            ) from None
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -176,6 +220,15 @@ class Plan:
     findings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Lists are accepted for convenience (a cell writes ``steps=[...]``); the plan keeps tuples.
+        for name in ("steps", "findings", "notes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not self.steps:
+            raise ConfigError(f"plan {self.title!r} has no steps; a plan needs at least one")
+        if not all(isinstance(step, PlanStep) for step in self.steps):
+            raise ConfigError(f"plan {self.title!r}: every step must be a PlanStep")
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
         return {
@@ -185,6 +238,22 @@ class Plan:
             "notes": list(self.notes),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        """The plan `to_dict` wrote; its digest is the original's.
+
+        Raises:
+            ConfigError: the data is not a plan, or one of its steps is not allowed.
+        """
+        if not isinstance(data, Mapping) or not isinstance(data.get("steps"), list):
+            raise ConfigError("not a plan: expected an object with a title and a list of steps")
+        return cls(
+            str(data.get("title", "")),
+            tuple(PlanStep.from_dict(step) for step in data["steps"]),
+            tuple(str(f) for f in data.get("findings") or ()),
+            tuple(str(n) for n in data.get("notes") or ()),
+        )
+
     @property
     def digest(self) -> str:
         """``sha256:<hex>`` over the plan's canonical JSON: any change to any step changes it."""
@@ -193,6 +262,27 @@ class Plan:
     def approve(self, *, by: str = "", at: datetime | None = None) -> Approval:
         """An approval of exactly this content (what the widget's Approve button produces)."""
         return Approval(self.digest, by, at or datetime.now(UTC))
+
+    def to_cell(self, *, context: str | None = None, kubeconfig: str | None = None) -> str:
+        """The notebook cell that previews this plan, and applies it once a person approves it.
+
+        Args:
+            context: the kubeconfig context the cell connects to (the default context when None).
+            kubeconfig: the kubeconfig file it connects with (the default file when None).
+
+        Returns:
+            Python source: the plan as literals, a server-side dry run, and an apply guarded by an
+            ``APPROVED_BY`` line left empty; the equivalent kubectl commands are comments.
+        """
+        from workbench.model._cell import render_cell  # noqa: PLC0415 - _cell imports this module
+
+        return render_cell(self, context=context, kubeconfig=kubeconfig)
+
+    def kubectl(self, *, context: str | None = None) -> list[str]:
+        """The kubectl commands that make the same changes, every step's in order (never run)."""
+        from workbench.model._kubectl import kubectl_commands  # noqa: PLC0415 - it imports this module
+
+        return [command for step in self.steps for command in kubectl_commands(step, context=context)]
 
 
 @dataclass(frozen=True, slots=True)

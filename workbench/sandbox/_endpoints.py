@@ -258,7 +258,10 @@ def subresource(h: Handler, method: str, route: Route, raw: bytes) -> None:
         else:
             raise SandboxApiError(405, "MethodNotAllowed", "the server does not allow this method on status")
     elif sub == "eviction" and method == "POST":
-        h.send_json(201, evict(api, route, h.json_body(raw), dry))
+        body = h.json_body(raw)
+        # kubectl drain --dry-run=server puts dryRun in the Eviction's deleteOptions, not the query.
+        options = (body.get("deleteOptions") or {}) if isinstance(body, dict) else {}
+        h.send_json(201, evict(api, route, body, dry or bool(options.get("dryRun"))))
     elif sub == "binding" and method == "POST":
         h.send_json(201, _subresources.bind_pod(api, rtype, ns, route.name, h.json_body(raw), dry_run=dry))
     else:

@@ -214,17 +214,19 @@ class Handler(BaseHandler):
         elif verb == "patch":
             self.send_object(route, self.patch_object(route, raw, dry, manager))
         elif verb == "delete":
-            code, body = _deletion.delete(api, rtype, ns, route.name, self._delete_options(raw), dry_run=dry)
+            options = self._delete_options(raw)  # kubectl sends dryRun in the body: read it first
+            code, body = _deletion.delete(api, rtype, ns, route.name, options, dry_run=self.dry_run())
             self.send_object(route, body, code)
         else:
+            options = self._delete_options(raw)
             items = _deletion.delete_collection(
                 api,
                 rtype,
                 route.namespace,
-                self._delete_options(raw),
+                options,
                 label_selector=self.query.get("labelSelector", ""),
                 field_selector=self.query.get("fieldSelector", ""),
-                dry_run=dry,
+                dry_run=self.dry_run(),
             )
             self.send_json(
                 200,

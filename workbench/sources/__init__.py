@@ -19,7 +19,7 @@ from workbench.sources._snapshot_format import (
 from workbench.sources._snapshot_reader import SnapshotFile, open_snapshot_file
 from workbench.sources._snapshot_source import SnapshotSource
 from workbench.sources._snapshot_writer import SnapshotWriter
-from workbench.sources._transport import RetryPolicy
+from workbench.sources._transport import RetryPolicy, auth_headers
 
 __all__ = [
     "BUILTIN",
@@ -38,6 +38,7 @@ __all__ = [
     "SnapshotWriter",
     "StoredKind",
     "StoredLog",
+    "auth_headers",
     "builtin",
     "connect_live",
     "custom",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -210,6 +210,33 @@ class LiveSource:
             ) from exc
         return body.decode("utf-8", "replace")
 
+    @property
+    def connection(self) -> _kubeconfig.Loaded:
+        """The loaded kubeconfig context (server, TLS, credential hook), for the remediation writer."""
+        return self._loaded
+
+    def read(self, path: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """One object or list as decoded JSON (``GET path``), for reading a single object's state.
+
+        Secrets are refused here: their data is never read (use `list_pages`, which blanks it).
+
+        Raises:
+            ConfigError: ``path`` names Secrets.
+            ApiStatusError: the server's refusal (404 for an object that does not exist).
+        """
+        if _resource_of(path) == "secrets":
+            raise ConfigError(f"{path}: Secret objects are never read whole; their data stays in the cluster")
+        try:
+            body = self._transport.get(path, query)
+        except KindAbsentError as exc:
+            raise ApiStatusError(
+                f"{path} does not exist (404): it was deleted or renamed; list the kind again",
+                code=404,
+                reason=exc.reason or "NotFound",
+                path=path,
+            ) from exc
+        return _decode(body, path)
+
     def close(self) -> None:
         """Stop prefetching and close the connections. Idempotent."""
         with self._pool_lock:
@@ -328,6 +355,15 @@ def connect_live(
         source.close()
         raise
     return source
+
+
+def _resource_of(path: str) -> str:
+    """The resource segment of an API path (``/api/v1/namespaces/x/secrets/y`` → ``secrets``)."""
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    at = 2 if parts[:1] == ["api"] else 3
+    if len(parts) > at + 1 and parts[at] == "namespaces":
+        at += 2
+    return parts[at] if len(parts) > at else ""
 
 
 def _crd_kind(crd: dict[str, Any]) -> Kind | None:

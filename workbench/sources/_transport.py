@@ -143,13 +143,7 @@ class Transport:
         self._pool.clear()
 
     def _headers(self, accept: str) -> dict[str, str]:
-        headers = {"Accept": accept, "Accept-Encoding": "gzip", "User-Agent": "kube-workbench"}
-        # auth_settings() runs the refresh hook: an expired exec or service-account token is renewed here.
-        settings: dict[str, dict[str, Any]] = dict(self._configuration.auth_settings())  # type: ignore[arg-type]
-        for setting in settings.values():
-            if setting.get("in") == "header" and setting.get("value"):
-                headers[str(setting["key"])] = str(setting["value"])
-        return headers
+        return {"Accept": accept, "Accept-Encoding": "gzip", **auth_headers(self._configuration)}
 
     def _once(self, url: str, accept: str, max_bytes: int | None) -> tuple[int, bytes, float | None]:
         response = self._pool.request(
@@ -231,6 +225,21 @@ class Transport:
             reason=reason,
             path=path,
         )
+
+
+def auth_headers(configuration: k8s_client.Configuration) -> dict[str, str]:
+    """The User-Agent and the current credential's header(s) for a request.
+
+    ``auth_settings()`` runs the refresh hook, so an expired exec or service-account token is renewed
+    here, on every request.
+    """
+    headers = {"User-Agent": "kube-workbench"}
+    # The client is untyped: auth_settings() returns a plain dict of header settings.
+    settings: dict[str, dict[str, Any]] = dict(configuration.auth_settings())  # type: ignore[arg-type]
+    for setting in settings.values():
+        if setting.get("in") == "header" and setting.get("value"):
+            headers[str(setting["key"])] = str(setting["value"])
+    return headers
 
 
 def _status(body: bytes) -> tuple[str, str]:

@@ -1,0 +1,64 @@
+"""A broken sandbox scenario on a manual clock, a cluster connected to it, and a private audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import workbench
+from tests.conftest import Kubectl, make_kubectl
+from workbench import sandbox as sandbox_pkg
+from workbench.model import Action, ObjectRef, Plan, PlanStep
+from workbench.remediation import AuditLog, Remediation
+from workbench.session import Cluster
+
+CATALOG = ObjectRef("Deployment", "storefront", "catalog", api_version="apps/v1")
+GOOD_IMAGE = "registry.shop.example/catalog:2.14.1"
+BAD_IMAGE = "registry.shop.example/catalog:v2.14.1"
+
+
+def set_image(image: str = GOOD_IMAGE, container: str = "catalog") -> PlanStep:
+    return PlanStep(
+        Action.SET_IMAGE, CATALOG, {"container": container, "image": image}, f"Run {image}", "pod.image-pull"
+    )
+
+
+def image_plan(image: str = GOOD_IMAGE) -> Plan:
+    return Plan("Point catalog at an image that exists", (set_image(image),), ("pod.image-pull",))
+
+
+@pytest.fixture
+def image_pull(tmp_path: Path) -> Iterator[sandbox_pkg.Sandbox]:
+    """The image-pull scenario, ten minutes in (a fresh cluster per test: tests change it)."""
+    with sandbox_pkg.start(scenario="image-pull", manual_clock=True) as sb:
+        sb.advance(600)
+        yield sb
+
+
+@pytest.fixture
+def cluster(image_pull: sandbox_pkg.Sandbox) -> Iterator[Cluster]:
+    with workbench.connect(kubeconfig=image_pull.kubeconfig) as c:
+        yield c
+
+
+@pytest.fixture
+def audit(tmp_path: Path) -> AuditLog:
+    return AuditLog(tmp_path / "audit.jsonl")
+
+
+@pytest.fixture
+def bind(cluster: Cluster, audit: AuditLog) -> Callable[[Plan], Remediation]:
+    """``bind(plan)``: the plan bound to the test's cluster, auditing to the test's log."""
+    return lambda plan: cluster.remediation(plan, audit=audit)
+
+
+@pytest.fixture
+def kubectl(image_pull: sandbox_pkg.Sandbox, tmp_path: Path) -> Kubectl:
+    return make_kubectl(image_pull, tmp_path / "kube-cache")
+
+
+def writes(sb: sandbox_pkg.Sandbox) -> int:
+    """The sandbox store's resourceVersion: it moves with every stored write, and only then."""
+    return sb.api.store.resource_version

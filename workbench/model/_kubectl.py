@@ -1,0 +1,248 @@
+"""The ``kubectl`` command(s) a person would run for the same change as a plan step.
+
+They are shown beside a plan (as comments in its cell, in views) so that a reader who knows kubectl
+can check what a step does; nothing runs them, least of all through a shell. Each command is one
+string whose arguments are quoted with `shlex.quote`, so a value with spaces, quotes or ``$(...)``
+stays one argument when the string is split with `shlex.split`.
+
+The idiomatic command is used when it says exactly what the step does (``set image``, ``scale``,
+``rollout undo``, ``drain``...); otherwise the step is written as ``kubectl patch`` with the patch that
+has the same effect.
+
+Example:
+    >>> from workbench.model import Action, ObjectRef, PlanStep
+    >>> step = PlanStep(Action.SCALE, ObjectRef("Deployment", "shop", "web"), {"replicas": 3})
+    >>> kubectl_commands(step, context="kind-shop")
+    ['kubectl --context kind-shop -n shop scale deployment/web --replicas=3']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from workbench.errors import ConfigError
+from workbench.model._plans import Action, PlanStep
+
+_RESOURCE = {
+    "Deployment": "deployment",
+    "StatefulSet": "statefulset",
+    "DaemonSet": "daemonset",
+    "ReplicaSet": "replicaset",
+    "CronJob": "cronjob",
+    "Job": "job",
+    "Service": "service",
+    "ConfigMap": "configmap",
+    "HorizontalPodAutoscaler": "hpa",
+    "Ingress": "ingress",
+    "Node": "node",
+    "Pod": "pod",
+}
+# A container name kubectl takes literally: `set image` splits on "=" and `-c` is a glob, so anything
+# that is not a plain DNS label (which every valid container name is) goes through a patch instead.
+_CONTAINER = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+# What `kubectl set env NAME=VALUE` accepts as NAME (apimachinery's IsEnvVarName), minus a leading "-",
+# which would read as a flag.
+_ENV_NAME = re.compile(r"[._a-zA-Z][-._a-zA-Z0-9]*")
+# `set env --from` names each variable after its key, upper-cased with other characters made "_";
+# only a key already in that form gives a variable of the same name.
+_FROM_KEY = re.compile(r"[A-Z0-9_]+")
+
+Command = tuple[list[str], list[str], list[str]]
+"""A command as (subcommand words, positional arguments, flags)."""
+
+
+def kubectl_commands(step: PlanStep, *, context: str | None = None) -> list[str]:
+    """The kubectl command(s) that make the same change as ``step``, one string each.
+
+    Args:
+        step: the plan step.
+        context: the kubeconfig context to name with ``--context`` (none when None or empty).
+
+    Returns:
+        One or more commands, each a string of `shlex.quote`-quoted arguments starting with
+        ``kubectl``; a step that needs more than one (an env list that mixes literal values with
+        references kubectl cannot express) gives them in order.
+
+    Raises:
+        ConfigError: ``step`` is not a `PlanStep`.
+
+    Example:
+        >>> from workbench.model import Action, ObjectRef, PlanStep
+        >>> node = ObjectRef("Node", "", "kind-worker")
+        >>> kubectl_commands(PlanStep(Action.DRAIN, node, {"grace_seconds": 30}))
+        ['kubectl drain kind-worker --ignore-daemonsets --delete-emptydir-data --grace-period=30']
+    """
+    if not isinstance(step, PlanStep):
+        raise ConfigError(
+            f"kubectl_commands needs a PlanStep, not {type(step).__name__} (for a plan: Plan.kubectl())"
+        )
+    head = ["kubectl"]
+    if context:
+        head += ["--context", context]
+    if step.target.kind != "Node" and step.target.namespace:
+        head += ["-n", step.target.namespace]
+    return [shlex.join(head + _argv(command)) for command in _BUILDERS[step.action](step)]
+
+
+def _argv(command: Command) -> list[str]:
+    words, positional, flags = command
+    if any(arg.startswith("-") for arg in positional):
+        # A name that starts with "-" would be read as a flag; after "--" it is only a name.
+        return [*words, *flags, "--", *positional]
+    return [*words, *positional, *flags]
+
+
+def _resource(step: PlanStep) -> str:
+    return f"{_RESOURCE[step.target.kind]}/{step.target.name}"
+
+
+def _patch(step: PlanStep, patch_type: str, patch: Any) -> Command:
+    body = json.dumps(patch, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return ["patch"], [_resource(step)], ["--type", patch_type, "-p", body]
+
+
+def _in_container(step: PlanStep, container: Mapping[str, Any]) -> dict[str, Any]:
+    """A strategic-merge patch that changes one container (merged by name) of the pod template."""
+    patch: dict[str, Any] = {"spec": {"template": {"spec": {"containers": [dict(container)]}}}}
+    if step.target.kind == "CronJob":
+        patch = {"spec": {"jobTemplate": patch}}
+    return patch
+
+
+def _set_image(step: PlanStep) -> list[Command]:
+    container, image = step.params["container"], step.params["image"]
+    if _CONTAINER.fullmatch(container) and "=" not in image:
+        return [(["set", "image"], [_resource(step), f"{container}={image}"], [])]
+    return [_patch(step, "strategic", _in_container(step, {"name": container, "image": image}))]
+
+
+def _quantities(values: Mapping[str, Any]) -> str:
+    return ",".join(f"{name}={_number(values[name])}" for name in sorted(values))
+
+
+def _number(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _set_resources(step: PlanStep) -> list[Command]:
+    container = step.params["container"]
+    sections = {key: step.params.get(key) or {} for key in ("limits", "requests")}
+    if not _CONTAINER.fullmatch(container):
+        resources = {key: dict(values) for key, values in sections.items() if values}
+        return [_patch(step, "strategic", _in_container(step, {"name": container, "resources": resources}))]
+    flags = ["-c", container]
+    flags += [f"--{key}={_quantities(values)}" for key, values in sections.items() if values]
+    return [(["set", "resources"], [_resource(step)], flags)]
+
+
+def _from_ref(entry: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(configmap|secret, object name, key) when `set env --from` makes exactly this entry."""
+    ((source, ref),) = entry["valueFrom"].items()
+    kind = {"configMapKeyRef": "configmap", "secretKeyRef": "secret"}[source]
+    exact = (
+        set(ref) == {"name", "key"}
+        and ref["key"] == entry["name"]
+        and _FROM_KEY.fullmatch(ref["key"]) is not None
+        and "/" not in ref["name"]
+    )
+    return (kind, ref["name"], ref["key"]) if exact else None
+
+
+def _replacing(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An env entry for a strategic-merge patch that replaces the whole variable, as `set env` does.
+
+    The env list merges by name, so without the explicit null a variable that had ``value`` and
+    now gets ``valueFrom`` (or the reverse) would end up with both, which the server refuses.
+    """
+    if "value" in entry:
+        return {"name": entry["name"], "value": entry["value"], "valueFrom": None}
+    return {"name": entry["name"], "value": None, "valueFrom": {"$patch": "replace", **entry["valueFrom"]}}
+
+
+def _set_env(step: PlanStep) -> list[Command]:
+    container, env = step.params["container"], step.params["env"]
+    if not _CONTAINER.fullmatch(container):
+        patched = {"name": container, "env": [_replacing(entry) for entry in env]}
+        return [_patch(step, "strategic", _in_container(step, patched))]
+    literals: list[str] = []
+    references: list[Command] = []
+    rest: list[dict[str, Any]] = []
+    for entry in env:
+        if "value" in entry and _ENV_NAME.fullmatch(entry["name"]):
+            literals.append(f"{entry['name']}={entry['value']}")
+        elif "valueFrom" in entry and (ref := _from_ref(entry)):
+            kind, name, key = ref
+            flags = ["-c", container, f"--from={kind}/{name}", f"--keys={key}"]
+            references.append((["set", "env"], [_resource(step)], flags))
+        else:
+            rest.append(_replacing(entry))
+    commands: list[Command] = []
+    if literals:
+        commands.append((["set", "env"], [_resource(step), *literals], ["-c", container]))
+    commands += references
+    if rest:
+        commands.append(_patch(step, "strategic", _in_container(step, {"name": container, "env": rest})))
+    return commands
+
+
+def _set_probe(step: PlanStep) -> list[Command]:
+    # `$patch: replace` makes the probe exactly `settings`: merged field by field, an httpGet probe
+    # changed to tcpSocket would keep both handlers and the server would refuse it.
+    probe = {"$patch": "replace", **step.params["settings"]}
+    container = {"name": step.params["container"], f"{step.params['probe']}Probe": probe}
+    return [_patch(step, "strategic", _in_container(step, container))]
+
+
+def _set_hpa_range(step: PlanStep) -> list[Command]:
+    names = {"min_replicas": "minReplicas", "max_replicas": "maxReplicas"}
+    spec = {names[key]: value for key, value in step.params.items()}
+    return [_patch(step, "merge", {"spec": spec})]
+
+
+def _drain(step: PlanStep) -> list[Command]:
+    flags = ["--ignore-daemonsets", "--delete-emptydir-data"]
+    if "grace_seconds" in step.params:
+        flags.append(f"--grace-period={step.params['grace_seconds']}")
+    if "timeout_seconds" in step.params:
+        flags.append(f"--timeout={step.params['timeout_seconds']}s")
+    return [(["drain"], [step.target.name], flags)]
+
+
+def _remove_taint(step: PlanStep) -> list[Command]:
+    effect = step.params.get("effect")
+    taint = f"{step.params['key']}:{effect}-" if effect else f"{step.params['key']}-"
+    return [(["taint", "nodes"], [step.target.name, taint], [])]
+
+
+def _rollout_undo(step: PlanStep) -> list[Command]:
+    revision = step.params.get("to_revision")
+    flags = [f"--to-revision={revision}"] if revision is not None else []
+    return [(["rollout", "undo"], [_resource(step)], flags)]
+
+
+_BUILDERS: Mapping[Action, Callable[[PlanStep], list[Command]]] = {
+    Action.PATCH: lambda s: [_patch(s, s.params["patch_type"], s.params["patch"])],
+    Action.SCALE: lambda s: [(["scale"], [_resource(s)], [f"--replicas={s.params['replicas']}"])],
+    Action.ROLLOUT_RESTART: lambda s: [(["rollout", "restart"], [_resource(s)], [])],
+    Action.ROLLOUT_UNDO: _rollout_undo,
+    Action.SET_IMAGE: _set_image,
+    Action.SET_RESOURCES: _set_resources,
+    Action.SET_ENV: _set_env,
+    Action.SET_CONFIGMAP_KEY: lambda s: [
+        _patch(s, "merge", {"data": {s.params["key"]: s.params["value"]}}),
+    ],
+    Action.DELETE_POD: lambda s: [(["delete", "pod"], [s.target.name], [])],
+    Action.CORDON: lambda s: [(["cordon"], [s.target.name], [])],
+    Action.UNCORDON: lambda s: [(["uncordon"], [s.target.name], [])],
+    Action.DRAIN: _drain,
+    Action.SET_SERVICE_SELECTOR: lambda s: [
+        _patch(s, "json", [{"op": "replace", "path": "/spec/selector", "value": dict(s.params["selector"])}]),
+    ],
+    Action.SET_PROBE: _set_probe,
+    Action.SET_HPA_RANGE: _set_hpa_range,
+    Action.REMOVE_TAINT: _remove_taint,
+}

@@ -1,0 +1,272 @@
+"""Apply an approved, dry-run plan: preconditions, step-by-step writes, undo on failure, rollback plan.
+
+Order of refusal, before anything is written:
+1. no approval, or one for other content (the plan was edited after approval) → `ApprovalError`;
+2. no dry-run of exactly this plan, or a dry-run that found a problem → `PlanNotReadyError`;
+3. the audit log cannot be written → `AuditError`;
+4. an object's desired state (spec, data, labels, annotations) changed since the dry-run →
+   `ConflictError`. Status-only changes (a controller's heartbeat) are not conflicts.
+Every write then carries the resourceVersion it was computed from, so a change that slips in between
+the check and the write is a 409 from the server. A conflict on status alone is retried (re-read,
+re-checked, re-sent), as client-go's ``RetryOnConflict`` does. If a step still fails, the steps already
+applied are restored and `ApplyFailedError` carries the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from workbench.errors import ApplyFailedError, ConflictError, PlanNotReadyError, StepRejectedError
+from workbench.model import (
+    Action,
+    ApplyResult,
+    Approval,
+    DryRun,
+    ObjectRef,
+    Plan,
+    PlanStep,
+    StepOutcome,
+    StepStatus,
+)
+from workbench.remediation._client import PATCH_CONTENT_TYPES, Writer
+from workbench.remediation._diff import readable, restore_patch
+from workbench.remediation._steps import Write, key, path_of, prepare
+
+CONFLICT_RETRIES = 3
+_RESTORABLE = ("PUT", "PATCH")
+
+
+@dataclass(slots=True)
+class _Run:
+    writer: Writer
+    now: Callable[[], datetime]
+    state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    baseline: dict[str, dict[str, Any]] = field(default_factory=dict)  # desired state at dry-run time
+    before: dict[str, dict[str, Any]] = field(default_factory=dict)  # object before our first write
+    refs: dict[str, PlanStep] = field(default_factory=dict)
+    writers_of: dict[str, list[int]] = field(default_factory=dict)  # ref key → indexes of steps writing it
+    deleted: dict[int, str] = field(default_factory=dict)  # step index → uid of the pod deleted
+
+
+def check_preconditions(
+    plan: Plan, dry: DryRun | None, baselines: dict[str, dict[str, Any]], writer: Writer
+) -> dict[str, dict[str, Any]]:
+    """Refuse a plan whose dry-run is missing, failed, or stale; the fresh objects by ref key.
+
+    Raises:
+        PlanNotReadyError: no dry-run of this plan, or it found problems.
+        ConflictError: an object's desired state changed since the dry-run.
+    """
+    if dry is None or dry.digest != plan.digest:
+        raise PlanNotReadyError(
+            f"plan {plan.title!r} has not been dry-run in this form; run .dry_run(), read the diff, approve "
+            "that, then apply (the dry-run always comes first)"
+        )
+    if not dry.ok:
+        raise PlanNotReadyError(
+            "the dry-run found problems, so nothing is applied: " + "; ".join(dry.problems())
+        )
+    fresh: dict[str, dict[str, Any]] = {}
+    for preview in dry.steps:
+        for ref_key, version in preview.versions.items():
+            if ref_key in fresh:
+                continue
+            path = path_of(_ref_from_key(plan, ref_key))
+            try:
+                obj = writer.read(path)
+            except StepRejectedError as exc:
+                raise ConflictError(
+                    f"{ref_key} is gone or unreadable since the dry-run ({exc}); nothing was applied. "
+                    "Run the dry-run again",
+                    ref=ref_key,
+                    expected=version,
+                    found="",
+                ) from exc
+            found = str(obj["metadata"].get("resourceVersion", ""))
+            if found != version and _desired(obj) != _desired(baselines.get(ref_key, obj)):
+                raise ConflictError(
+                    f"{ref_key} changed since the dry-run (resourceVersion {version} → {found}, and not only "
+                    "its status); nothing was applied. Run .dry_run() again, read the new diff, and approve "
+                    "that plan",
+                    ref=ref_key,
+                    expected=version,
+                    found=found,
+                )
+            fresh[ref_key] = obj
+    return fresh
+
+
+def _ref_from_key(plan: Plan, ref_key: str) -> ObjectRef:
+    for step in plan.steps:
+        if key(step.target) == ref_key:
+            return step.target
+    raise PlanNotReadyError(f"{ref_key} was read by the dry-run but is not a target of the plan")
+
+
+def _desired(obj: dict[str, Any]) -> dict[str, Any]:
+    return readable(obj)
+
+
+def apply_plan(
+    plan: Plan,
+    approval: Approval,
+    fresh: dict[str, dict[str, Any]],
+    writer: Writer,
+    *,
+    user: str,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ApplyResult:
+    """Write every step in order (preconditions already checked); undo and raise on a failure.
+
+    Raises:
+        ApplyFailedError: a step failed; the steps before it were restored (see ``result``).
+    """
+    run = _Run(writer, now, state=dict(fresh), baseline={k: _desired(v) for k, v in fresh.items()})
+    started = now()
+    outcomes: list[StepOutcome] = []
+    for index, step in enumerate(plan.steps):
+        try:
+            _apply_step(index, step, run)
+        except (StepRejectedError, PlanNotReadyError, ConflictError) as exc:
+            undone = _undo(run)
+            outcomes = [
+                StepOutcome(
+                    o.index,
+                    o.step,
+                    StepStatus.UNDONE if undone.get(o.index) else o.status,
+                    o.message or ("restored to its state before the apply" if undone.get(o.index) else ""),
+                )
+                for o in outcomes
+            ]
+            outcomes.append(StepOutcome(index, step, StepStatus.FAILED, str(exc)))
+            outcomes += [StepOutcome(i, s, StepStatus.NOT_RUN) for i, s in enumerate(plan.steps) if i > index]
+            result = ApplyResult(plan, approval, writer.context, user, started, now(), tuple(outcomes))
+            raise ApplyFailedError(
+                f"step {index + 1} ({step.title or step.action}) failed: {exc}; the steps before it were "
+                "restored, nothing is left half-applied",
+                result=result,
+            ) from exc
+        outcomes.append(StepOutcome(index, step, StepStatus.APPLIED))
+    return ApplyResult(
+        plan,
+        approval,
+        writer.context,
+        user,
+        started,
+        now(),
+        tuple(outcomes),
+        rollback=rollback_plan(plan, run),
+    )
+
+
+def _apply_step(index: int, step: PlanStep, run: _Run) -> None:
+    for attempt in range(CONFLICT_RETRIES + 1):
+        prepared = prepare(step, run.writer, run.state, now=run.now())
+        try:
+            for write in prepared.writes:
+                _send(write, step, index, run)
+            return
+        except StepRejectedError as exc:
+            if exc.code != 409 or attempt == CONFLICT_RETRIES or not prepared.writes:
+                raise
+            _refresh_if_status_only(step, run)
+
+
+def _send(write: Write, step: PlanStep, index: int, run: _Run) -> None:
+    k = key(write.ref)
+    if write.method in _RESTORABLE:
+        run.before.setdefault(k, run.state[k])
+        run.refs.setdefault(k, step)
+        run.writers_of.setdefault(k, [])
+        if index not in run.writers_of[k]:
+            run.writers_of[k].append(index)
+    if write.method == "DELETE":
+        run.deleted[index] = str(write.body["preconditions"]["uid"])
+    answer = run.writer.send(
+        write.method, write.path, write.body, dry_run=False, content_type=write.content_type
+    )
+    if write.method in _RESTORABLE:
+        run.state[k] = answer.body
+
+
+def _refresh_if_status_only(step: PlanStep, run: _Run) -> None:
+    """After a 409: re-read; go on only if what changed is status (else a real conflict)."""
+    k = key(step.target)
+    obj = run.writer.read(path_of(step.target))
+    expected = _desired(run.state[k])
+    if _desired(obj) != expected:
+        raise ConflictError(
+            f"{k} was changed by someone else during the apply; stopping",
+            ref=k,
+            expected=str(run.state[k]["metadata"].get("resourceVersion")),
+            found=str(obj["metadata"].get("resourceVersion")),
+        )
+    run.state[k] = obj
+
+
+def _undo(run: _Run) -> dict[int, bool]:
+    """Restore every object written so far, newest first; which step indexes were restored."""
+    restored: dict[int, bool] = {}
+    for k in reversed(list(run.before)):
+        step = run.refs[k]
+        try:
+            current = run.writer.read(path_of(step.target))
+            patch = restore_patch(current, run.before[k])
+            if patch:
+                run.writer.send(
+                    "PATCH",
+                    path_of(step.target),
+                    patch,
+                    dry_run=False,
+                    content_type=PATCH_CONTENT_TYPES["merge"],
+                )
+        except StepRejectedError:
+            continue  # reported as applied-not-undone; the rollback plan is still offered
+        restored.update(dict.fromkeys(run.writers_of.get(k, ()), True))
+    return restored
+
+
+def rollback_plan(plan: Plan, run: _Run) -> Plan | None:
+    """A plan of merge patches that restores each changed object's desired state, newest first."""
+    steps = []
+    for k in reversed(list(run.before)):
+        target = run.refs[k].target
+        patch = restore_patch(run.state[k], run.before[k])
+        if not patch or target.kind not in _PATCHABLE:
+            continue
+        steps.append(
+            PlanStep(
+                Action.PATCH,
+                target,
+                {"patch_type": "merge", "patch": patch},
+                f"Restore {target} as it was before {plan.title!r}",
+                reason=f"rollback of {plan.digest}",
+            )
+        )
+    if not steps:
+        return None
+    return Plan(
+        f"Roll back: {plan.title}",
+        tuple(steps),
+        plan.findings,
+        (f"Restores what {plan.digest} changed; the workloads roll out again.",),
+    )
+
+
+_PATCHABLE = frozenset(
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Service",
+        "ConfigMap",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "CronJob",
+        "Job",
+        "Node",
+    }
+)

@@ -1,0 +1,108 @@
+"""Before/after of an object: a YAML diff, the changed fields, and the merge patch that undoes it."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+
+from workbench.model import FieldChange
+
+# Bookkeeping the server rewrites on every write; a person reviewing a change does not want it.
+_NOISE_META = ("managedFields", "resourceVersion", "generation", "uid", "creationTimestamp")
+RESTORED_SECTIONS = ("spec", "data", "binaryData")
+"""What a rollback restores: desired state, never status or the server's metadata."""
+
+
+def readable(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The object without status and server bookkeeping, for a diff."""
+    out = copy.deepcopy(dict(obj))
+    out.pop("status", None)
+    meta = out.get("metadata") or {}
+    for key in _NOISE_META:
+        meta.pop(key, None)
+    return out
+
+
+def yaml_diff(before: Mapping[str, Any], after: Mapping[str, Any], *, label: str) -> str:
+    """A unified diff of the two objects' YAML (``""`` when they are the same)."""
+    a = yaml.safe_dump(readable(before), sort_keys=False, default_flow_style=False).splitlines(keepends=True)
+    b = yaml.safe_dump(readable(after), sort_keys=False, default_flow_style=False).splitlines(keepends=True)
+    return "".join(difflib.unified_diff(a, b, f"{label} (now)", f"{label} (after)", n=3))
+
+
+def changes(before: Any, after: Any, path: str = "") -> Iterator[FieldChange]:
+    """Each leaf that differs, with lists of named items (containers, env) keyed by name."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in dict.fromkeys([*before, *after]):
+            if path == "" and key == "status":
+                continue
+            if path == "metadata" and key in _NOISE_META:
+                continue
+            sub = f"{path}.{key}" if path else str(key)
+            yield from changes(before.get(key), after.get(key), sub)
+    elif _named_list(before) and _named_list(after):
+        old = {item["name"]: item for item in before}
+        new = {item["name"]: item for item in after}
+        for name in dict.fromkeys([*old, *new]):
+            yield from changes(old.get(name), new.get(name), f"{path}[{name}]")
+    elif before != after:
+        yield FieldChange(path, before, after)
+
+
+def _named_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) and "name" in i for i in value)
+
+
+def merge_patch(current: Any, target: Any) -> Any:
+    """The JSON merge patch (RFC 7386) that turns ``current`` into ``target`` (``None``: no change).
+
+    Lists are replaced whole, as merge patches do; a key absent from ``target`` becomes ``null``.
+    """
+    if not isinstance(current, dict) or not isinstance(target, dict):
+        return None if current == target else copy.deepcopy(target)
+    patch: dict[str, Any] = {}
+    for key in dict.fromkeys([*current, *target]):
+        if key not in target:
+            patch[key] = None
+        elif key not in current:
+            patch[key] = copy.deepcopy(target[key])
+        else:
+            sub = merge_patch(current[key], target[key])
+            if sub is not None and sub != {}:
+                patch[key] = sub
+            elif sub is None and current[key] != target[key]:
+                patch[key] = None  # target value is JSON null
+    return patch
+
+
+def restore_patch(after: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge patch that puts the desired-state sections of ``after`` back to ``before``.
+
+    Labels and annotations are restored too; status and server bookkeeping never are.
+    """
+    patch: dict[str, Any] = {}
+    for section in RESTORED_SECTIONS:
+        sub = merge_patch(after.get(section), before.get(section))
+        if sub not in (None, {}):
+            patch[section] = sub
+        elif section in after and section not in before:
+            patch[section] = None
+    meta: dict[str, Any] = {}
+    for key in ("labels", "annotations"):
+        a, b = (after.get("metadata") or {}).get(key), (before.get("metadata") or {}).get(key)
+        sub = merge_patch(a or {}, b or {})
+        if sub:
+            meta[key] = sub
+    if meta:
+        patch["metadata"] = meta
+    return patch
+
+
+def template_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether the pod template differs, i.e. the workload's pods will be replaced."""
+    a, b = before.get("spec") or {}, after.get("spec") or {}
+    return bool(a.get("template") != b.get("template"))
