@@ -138,6 +138,86 @@ def _analyze(args: argparse.Namespace) -> int:
     return 1 if report.at_or_above(Severity[args.fail_on.upper()]) else 0
 
 
+def _fix(args: argparse.Namespace) -> int:
+    import workbench
+    from workbench.errors import ApplyFailedError, ConfigError, RemediationError
+    from workbench.model import Plan
+    from workbench.remediation import AuditLog
+
+    if args.apply and not args.yes:
+        raise ConfigError(
+            "--apply changes the cluster: add --yes to confirm, after reading the dry-run without --apply"
+        )
+    audit = AuditLog(args.audit_log) if args.audit_log else None
+    failed = False
+    with workbench.connect(args.context, args.kubeconfig, args.namespace) as cluster:
+        proposals = cluster.proposals(args.namespace, codes=args.finding)
+        if not proposals:
+            print(
+                "Nothing to fix: no finding"
+                + (f" with code {', '.join(args.finding)}" if args.finding else "")
+            )
+        for proposal in proposals:
+            print(f"\n=== {proposal.title}")
+            if not isinstance(proposal, Plan):
+                print(proposal)
+                continue
+            fix = cluster.remediation(proposal, audit=audit)
+            for command in fix.kubectl():
+                print(f"  $ {command}")
+            dry = fix.dry_run()
+            print(dry)
+            if not args.apply:
+                continue
+            if not dry.ok:
+                failed = True
+                continue
+            try:
+                result = fix.apply(
+                    fix.approve(by=f"workbench fix --yes ({args.approver})"), timeout=args.timeout
+                )
+            except ApplyFailedError as exc:
+                print(exc.result)
+                failed = True
+                continue
+            except RemediationError as exc:
+                print(f"not applied: {exc}")
+                failed = True
+                continue
+            print(result)
+            failed = failed or not result.verified
+    return 1 if failed else 0
+
+
+def _add_fix(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fix = sub.add_parser(
+        "fix",
+        help="plan fixes for what is broken, dry-run them (default), and apply only with --apply --yes",
+    )
+    fix.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    fix.add_argument("--context", help="kubeconfig context (default: the current one)")
+    fix.add_argument("-n", "--namespace", action="append", help="only this namespace (repeatable)")
+    fix.add_argument(
+        "--finding", action="append", metavar="CODE", help="only findings with this code (repeatable)"
+    )
+    mode = fix.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="preview on the server only (the default)")
+    mode.add_argument("--apply", action="store_true", help="apply plans whose dry-run passed (needs --yes)")
+    fix.add_argument("--yes", action="store_true", help="confirm --apply")
+    fix.add_argument("--approver", default=_local_user(), help="who approves, for the audit log")
+    fix.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds to wait for rollouts (default 300)"
+    )
+    fix.add_argument("--audit-log", metavar="FILE", help="audit log (default: $WORKBENCH_AUDIT_LOG or XDG)")
+    fix.set_defaults(func=_fix)
+
+
+def _local_user() -> str:
+    from workbench.remediation._audit import local_user
+
+    return local_user() or "unknown"
+
+
 def _demo(args: argparse.Namespace) -> int:
     # Until the notebooks exist, the demo is the sandbox itself with instructions for kubectl.
     args.manifest, args.snapshot, args.read_only, args.synthetic = None, None, False, None
@@ -164,6 +244,27 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="exit 1 when a finding is at least this severe (default: error)",
     )
     ana.set_defaults(func=_analyze)
+
+
+def _add_snapshot(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    snap = sub.add_parser("snapshot", help="redacted snapshots of a cluster's state (.wbsnap)")
+    snap_sub = snap.add_subparsers(dest="snapshot_command", required=True)
+    save = snap_sub.add_parser("save", help="write the current cluster's state to a redacted snapshot")
+    save.add_argument("file", help="the snapshot to write, e.g. incident.wbsnap")
+    save.add_argument("--context", help="kubeconfig context (default: the current one)")
+    save.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    save.add_argument("--namespace", action="append", help="capture only this namespace (repeatable)")
+    save.add_argument("--tail", type=int, default=500, help="lines kept per failing container's log")
+    save.add_argument("--anonymize", metavar="MAP", help="replace names; write the reverse map to MAP")
+    save.set_defaults(func=_snapshot_save)
+    info = snap_sub.add_parser("info", help="what a snapshot holds (validates it)")
+    info.add_argument("file")
+    info.set_defaults(func=_snapshot_info)
+    serve = snap_sub.add_parser("serve", help="serve a snapshot read-only so kubectl can browse it")
+    serve.add_argument("file")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a fresh free port)")
+    serve.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a temporary file)")
+    serve.set_defaults(func=_snapshot_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,24 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=_sandbox_check)
 
     _add_analyze(sub)
-    snap = sub.add_parser("snapshot", help="redacted snapshots of a cluster's state (.wbsnap)")
-    snap_sub = snap.add_subparsers(dest="snapshot_command", required=True)
-    save = snap_sub.add_parser("save", help="write the current cluster's state to a redacted snapshot")
-    save.add_argument("file", help="the snapshot to write, e.g. incident.wbsnap")
-    save.add_argument("--context", help="kubeconfig context (default: the current one)")
-    save.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    save.add_argument("--namespace", action="append", help="capture only this namespace (repeatable)")
-    save.add_argument("--tail", type=int, default=500, help="lines kept per failing container's log")
-    save.add_argument("--anonymize", metavar="MAP", help="replace names; write the reverse map to MAP")
-    save.set_defaults(func=_snapshot_save)
-    info = snap_sub.add_parser("info", help="what a snapshot holds (validates it)")
-    info.add_argument("file")
-    info.set_defaults(func=_snapshot_info)
-    serve = snap_sub.add_parser("serve", help="serve a snapshot read-only so kubectl can browse it")
-    serve.add_argument("file")
-    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a fresh free port)")
-    serve.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a temporary file)")
-    serve.set_defaults(func=_snapshot_serve)
+    _add_fix(sub)
+    _add_snapshot(sub)
     return parser
 
 

@@ -26,6 +26,8 @@ from workbench.frames.schema import Containers, Logs, Pods, dtypes
 from workbench.model import ObjectRef, Plan
 from workbench.redaction import Anonymizer
 from workbench.remediation import AuditLog, Remediation
+from workbench.remediation.planners import Proposal
+from workbench.remediation.planners import proposals as propose_all
 from workbench.sources import (
     BUILTIN,
     ClusterSource,
@@ -135,10 +137,30 @@ class Cluster:
             >>> report = cluster.analyze(["shop"])  # doctest: +SKIP
             >>> [f.id for f in report.roots()]  # doctest: +SKIP
         """
-        frames = self.frames()
-        if logs:
-            frames = self._with_log_tails(frames, namespaces)
+        frames = self._with_log_tails(self.frames(), namespaces) if logs else self.frames()
         return run_analysis(frames, analyzers=analyzers, namespaces=namespaces)
+
+    def proposals(
+        self, namespaces: Sequence[str] | None = None, *, codes: Sequence[str] | None = None
+    ) -> list[Proposal]:
+        """What to do about each root cause: a `Plan` to review and apply, or an `Investigation`.
+
+        Runs the analysis (with log tails) and the remediation planners over the same frames.
+
+        Args:
+            namespaces: only root causes in these namespaces (and cluster-scoped ones).
+            codes: only proposals addressing findings with these codes (``pod.oomkilled``).
+
+        Example:
+            >>> for proposal in cluster.proposals():  # doctest: +SKIP
+            ...     print(proposal.title)
+        """
+        frames = self._with_log_tails(self.frames(), namespaces)
+        found = propose_all(run_analysis(frames, namespaces=namespaces), frames)
+        if codes:
+            wanted = set(codes)
+            found = [p for p in found if any(f.split(":", 1)[0] in wanted for f in p.findings)]
+        return found
 
     def _with_log_tails(self, frames: Frames, namespaces: Sequence[str] | None) -> Frames:
         """``frames`` plus the log tails of its failing containers (a new bundle; the cached one stays)."""

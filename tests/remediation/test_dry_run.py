@@ -164,7 +164,7 @@ def test_a_disruption_budget_that_allows_nothing_stops_the_drain(
             kubectl("-n", "storefront", "get", "pods", "-l", "app=catalog", "-o", "json").stdout
         )["items"]
     }
-    dry = bind(Plan("drain", [PlanStep(Action.DRAIN, ObjectRef("Node", "", sorted(nodes)[0]))])).dry_run()
+    dry = bind(Plan("drain", (PlanStep(Action.DRAIN, ObjectRef("Node", "", sorted(nodes)[0])),))).dry_run()
     assert not dry.ok
     assert "429" in dry.steps[0].message
     assert "violate the pod's disruption budget" in dry.steps[0].message

@@ -188,7 +188,7 @@ def test_target_ports_no_selected_container_exposes(
     if found:
         assert found[0].evidence[0].value == str(target)
         assert found[0].evidence[-1].value == f"{declared}:8080/TCP"
-        assert found[0].planners == ("fix-service-port",)
+        assert found[0].planners == ()
 
 
 def test_a_networkpolicy_that_cuts_the_pods_off_is_named_as_a_cause() -> None:

@@ -35,28 +35,28 @@ def config_error(message: str) -> dict[str, object]:
             "couldn't find key SMTP_HOST in ConfigMap shop/mailer-config",
             [configmap("shop", "mailer-config", ["SMTP_PORT", "FROM"])],
             ObjectRef("ConfigMap", "shop", "mailer-config"),
-            "add-configmap-key",
+            "repoint-config-key",
             ("keys", "FROM, SMTP_PORT"),
         ),
         (
             'configmap "mailer-config" not found',
             [],
             ObjectRef("ConfigMap", "shop", "mailer-config"),
-            "create-configmap",
+            "rollout-undo",
             ("exists", "no"),
         ),
         (
             "couldn't find key password in Secret shop/mailer-smtp",
             [secret("shop", "mailer-smtp", ["username"])],
             ObjectRef("Secret", "shop", "mailer-smtp"),
-            "add-secret-key",
+            "repoint-config-key",
             ("keys", "username"),
         ),
         (
             'secret "mailer-smtp" not found',
             [],
             ObjectRef("Secret", "shop", "mailer-smtp"),
-            "create-secret",
+            "rollout-undo",
             ("exists", "no"),
         ),
     ],
@@ -143,7 +143,7 @@ def test_config_error_scenario(scenario: Pull) -> None:
     (finding,) = run(ConfigError, scenario("config-error"))
     assert finding.related == (ObjectRef("ConfigMap", "notifications", "mailer-config"),)
     assert finding.summary.endswith("key SMTP_HOST is missing from ConfigMap notifications/mailer-config")
-    assert finding.planners[0] == "add-configmap-key"
+    assert finding.planners[0] == "repoint-config-key"
 
 
 def test_incident_scenario_names_the_secret_and_its_keys(scenario: Pull) -> None:

@@ -282,7 +282,7 @@ def test_stuck_rollout_evidence_and_planners() -> None:
         "revision 1: 3 of 3 ready (registry.example/app:1.0)",
     }
     assert next(e.value for e in finding.evidence if e.subject == "spec.progressDeadlineSeconds") == "10m"
-    assert finding.planners == ("rollout-undo", "set-image")
+    assert finding.planners == ("rollout-undo",)
     assert [r.name for r in finding.related] == ["web-new", "web-old"]
     assert "users are not affected yet" in finding.explanation
 

@@ -153,7 +153,7 @@ def test_at_max_evidence() -> None:
         ("ScalingLimited", "True TooManyReplicas: the desired replica count is more than the maximum"),
         ("above target", "cpu 140% (target 70%)"),
     ]
-    assert finding.planners == ("raise-hpa-max",)
+    assert finding.planners == ()
 
 
 def test_hpa_no_metrics_scenario(scenario: Callable[[str], Frames]) -> None:

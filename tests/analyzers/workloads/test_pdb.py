@@ -141,7 +141,7 @@ def test_budget_that_allows_nothing_by_design() -> None:
     assert finding.evidence[1].value == "app=web"
     assert "The budget itself allows no disruption" in finding.explanation
     assert finding.related == (ObjectRef("Deployment", "shop", "web"),)  # the ReplicaSet's owner
-    assert finding.planners == ("scale",)
+    assert finding.planners == ()
 
 
 def test_budget_used_up_by_unhealthy_pods() -> None:

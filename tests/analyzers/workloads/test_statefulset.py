@@ -149,7 +149,7 @@ def test_stuck_update_evidence() -> None:
     (finding,) = analyze(frames)
     assert finding.summary == "StatefulSet data/db update to db-rev2 is stuck: 1 of 3 pods updated"
     assert finding.evidence[1].value == "db-rev1 -> db-rev2"
-    assert finding.planners == ("rollout-undo", "set-image", "delete-pod")
+    assert finding.planners == ()
 
 
 def test_incident_scenario(scenario: Callable[[str], Frames]) -> None:

@@ -155,7 +155,7 @@ def _bad_port(ref: ObjectRef, routes: list[str], bad: list[tuple[str, str, dict[
             "Ingress, or add the port to the Service."
         ),
         docs_url=DOCS_URL,
-        planners=("fix-ingress-backend",),
+        planners=(),
     )
 
 
@@ -189,7 +189,7 @@ def _tls(
                 "Ingress's own namespace."
             ),
             docs_url=f"{DOCS_URL}#tls",
-            planners=("fix-ingress-tls-secret",),
+            planners=(),
             related=tuple(ObjectRef("Secret", ref.namespace, name) for name in sorted(missing)),
         )
     if invalid:
@@ -214,7 +214,7 @@ def _tls(
                 "`kubectl create secret tls`."
             ),
             docs_url=f"{DOCS_URL}#tls",
-            planners=("fix-ingress-tls-secret",),
+            planners=(),
             related=tuple(
                 sorted(ObjectRef("Secret", ref.namespace, n, text(s[Secrets.UID])) for n, s in invalid)
             ),

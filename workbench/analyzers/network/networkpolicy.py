@@ -156,7 +156,7 @@ def _blocked(
             "calling pods, on the Service's target port; for egress, DNS to kube-dns on port 53)."
         ),
         docs_url=f"{DOCS_URL}#default-policies",
-        planners=("add-networkpolicy-allow",),
+        planners=(),  # creating a policy is not an allow-listed step
     )
 
 

@@ -303,7 +303,7 @@ class _Run:
                 "named port to the pod template."
             ),
             docs_url=f"{DOCS}concepts/services-networking/service/#defining-a-service",
-            planners=("fix-service-port",),
+            planners=(),
         )
 
 

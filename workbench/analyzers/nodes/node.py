@@ -160,7 +160,7 @@ def _not_ready(
         evidence=tuple(evidence),
         explanation=why,
         docs_url=DOCS_URL,
-        planners=("cordon", "delete-pod"),
+        planners=(),
     )
 
 
@@ -205,7 +205,7 @@ def _pressure(
             "limits, logs or images filling the disk) and set requests/limits or move workloads."
         ),
         docs_url=PRESSURE_URL,
-        planners=("cordon",),
+        planners=(),
     )
 
 

@@ -92,12 +92,12 @@ def _pending(
     if pending_for is not None:
         evidence.append(Evidence("field", "age", duration(pending_for)))
     related: tuple[ObjectRef, ...] = ()
-    planners: tuple[str, ...] = ()
+    class_missing = False  # the claim's StorageClass is missing, or there is no default one
     cls = classes.get(named) if classes is not None and named else None
     if named and classes is not None and cls is None:
         evidence.append(Evidence("spec", "spec.storageClassName", f"{named} (no such StorageClass)"))
         related = (ObjectRef("StorageClass", "", named),)
-        planners = ("create-storageclass",)
+        class_missing = True
         cause = f"StorageClass {named} does not exist"
         why = (
             f"The claim asks for StorageClass {named}, which this cluster does not have, so no volume is "
@@ -109,7 +109,7 @@ def _pending(
         evidence.append(
             Evidence("spec", "spec.storageClassName", "unset, and no StorageClass is the default")
         )
-        planners = ("create-storageclass",)
+        class_missing = True
         cause = "it names no StorageClass and the cluster has no default one"
         why = (
             "The claim names no StorageClass, so it would get the default class, but no class is marked "
@@ -142,13 +142,14 @@ def _pending(
     evidence.extend(event_evidence(e) for e in seen[-3:])
     return Finding(
         "pvc.pending",
-        Severity.ERROR if (warnings or related or planners) else Severity.WARNING,
+        Severity.ERROR if (warnings or related or class_missing) else Severity.WARNING,
         ref,
         f"PersistentVolumeClaim {ref.namespace}/{ref.name} is Pending: {cause}",
         evidence=tuple(evidence),
         explanation=why,
-        docs_url=CLASS_URL if planners else DOCS_URL,
-        planners=planners,
+        docs_url=CLASS_URL if class_missing else DOCS_URL,
+        # No planner: a claim's class cannot change, and creating a StorageClass is not an allowed step.
+        planners=(),
         related=related,
     )
 

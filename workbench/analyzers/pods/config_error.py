@@ -65,10 +65,10 @@ def _config(v: Verdict, t: Triage, frames: Frames) -> Finding:
         facts.append(_exists(frames, target))
         if key:
             what = f"key {key} is missing from {kind} {namespace}/{name}"
-            planners = (f"add-{kind.lower()}-key", "rollout-undo")
+            planners = ("repoint-config-key", "rollout-undo")
         else:
             what = f"{kind} {namespace}/{name} does not exist"
-            planners = (f"create-{kind.lower()}", "rollout-undo")
+            planners = ("rollout-undo",)
     else:
         what = "its configuration cannot be read"
     who = (
@@ -146,7 +146,7 @@ def _create(v: Verdict, t: Triage) -> Finding:
                 "Check the CNI pods on that node and the kubelet's log; other pods there likely fail too."
             ),
             docs_url=ev.DEBUG_PODS,
-            planners=("delete-pod", "cordon"),
+            planners=(),
             related=ev.related_node(v.pod),
         )
     name = ev.container_name(v)

@@ -19,6 +19,7 @@ _PLANNERS = {
     128: ("set-image", "rollout-undo"),
     137: ("raise-memory-limit", "rollout-undo"),
 }
+_DEFAULT_PLANNERS = ("rollout-undo", "add-missing-env")
 
 
 class CrashLoop:
@@ -80,6 +81,6 @@ def _finding(v: Verdict, t: Triage) -> Finding:
         ),
         explanation=explanation,
         docs_url=ev.DEBUG_PODS,
-        planners=_PLANNERS.get(status or 0, ("rollout-undo", "set-image")),
+        planners=_PLANNERS.get(status or 0, _DEFAULT_PLANNERS),
         related=ev.related(t, v),
     )

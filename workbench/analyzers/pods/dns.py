@@ -80,7 +80,7 @@ def _finding(v: Verdict, t: Triage, frames: Frames) -> Finding:
             "CoreDNS's log for upstream errors."
         ),
         docs_url=DOCS_URL,
-        planners=("scale", "rollout-restart") if timeouts else ("rollout-undo",),
+        planners=("scale",) if timeouts else ("rollout-undo",),
         related=(dns,) if dns is not None else (),
     )
 

@@ -56,7 +56,7 @@ def _evicted(v: Verdict) -> Finding:
             "evicted first: check the node's pressure conditions and the pod's requests."
         ),
         docs_url=EVICTION_DOCS,
-        planners=("delete-pod", "set-resources"),
+        planners=(),
         related=ev.related_node(v.pod),
     )
 
@@ -97,6 +97,6 @@ def _failed(v: Verdict, t: Triage) -> Finding:
             "the reason, exit codes and log, then fix and recreate it (or delete the record)."
         ),
         docs_url=ev.LIFECYCLE + "#pod-phase",
-        planners=("delete-pod",),
+        planners=(),
         related=ev.related_node(v.pod),
     )

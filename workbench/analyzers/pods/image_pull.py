@@ -104,11 +104,7 @@ def _finding(v: Verdict, t: Triage) -> Finding:
             "credentials) in the workload's pod template; if a rollout introduced it, undo the rollout."
         ),
         docs_url=DOCS_URL,
-        planners=(
-            "set-image",
-            "rollout-undo",
-            *(("add-image-pull-secret",) if cause == "access denied" else ()),
-        ),
+        planners=("set-image", "rollout-undo"),
         related=tuple(related),
     )
 

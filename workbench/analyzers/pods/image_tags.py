@@ -58,5 +58,5 @@ class LatestTag:
                     "a rollback has nothing to go back to. Pin a version tag or a digest."
                 ),
                 docs_url=DOCS_URL,
-                planners=("set-image",),
+                planners=(),
             )

@@ -52,6 +52,6 @@ def _finding(v: Verdict, evidence: list[Evidence]) -> Finding:
             "(CSI) on the node. The events name the volume and the driver's answer."
         ),
         docs_url=DOCS_URL,
-        planners=("delete-pod",),
+        planners=(),
         related=(*ev.related_node(v.pod), *related),
     )

@@ -66,6 +66,6 @@ def _finding(v: Verdict, t: Triage) -> Finding:
         ),
         explanation=explanation,
         docs_url=ev.LIFECYCLE + "#pod-conditions",
-        planners=("delete-pod", "rollout-restart"),
+        planners=(),
         related=ev.related(t, v),
     )

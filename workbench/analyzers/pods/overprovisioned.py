@@ -134,5 +134,5 @@ class Overprovisioned:
                     "plus headroom."
                 ),
                 docs_url=DOCS_URL,
-                planners=("set-resources",),
+                planners=(),
             )

@@ -104,5 +104,5 @@ def _limit(code: str, ref: ObjectRef, rows: list[Row], pods: int) -> Finding:
             "(commonly equal to the request). A CPU limit is optional: it only throttles."
         ),
         docs_url=DOCS_URL,
-        planners=("set-resources",),
+        planners=(),
     )

@@ -60,6 +60,6 @@ def _finding(v: Verdict, t: Triage, node_down: bool) -> Finding:
             "StatefulSet cannot replace it and its name, volumes and IP stay taken. " + cause
         ),
         docs_url=ev.LIFECYCLE + "#pod-termination",
-        planners=("force-delete-pod",),
+        planners=(),
         related=ev.related_node(v.pod),
     )

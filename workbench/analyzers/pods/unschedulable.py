@@ -20,13 +20,13 @@ DOCS_URL = DOCS + "concepts/scheduling-eviction/kube-scheduler/"
 _MAX_NODES = 20  # related nodes per finding: enough to link, not a dump of a 5000-node pool
 
 _PLANNERS = {
-    "resources": ("set-resources", "scale"),
-    "taint": ("add-toleration",),
+    "resources": ("set-resources",),
+    "taint": ("remove-taint",),
     "cordoned": ("uncordon",),
-    "affinity": ("fix-node-selector",),
-    "storage": ("create-storageclass",),
-    "spread": ("scale",),
-    "ports": ("scale",),
+    "affinity": (),
+    "storage": (),
+    "spread": (),
+    "ports": (),
 }
 _ADVICE = {
     "resources": "no node has enough unreserved capacity for the pod's requests: lower the requests, "

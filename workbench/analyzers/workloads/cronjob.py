@@ -104,7 +104,7 @@ def _suspended(row: Mapping[str, Any]) -> Finding:
         evidence=(Evidence("spec", "spec.suspend", "true"),),
         explanation="A suspended CronJob starts no runs until spec.suspend is set back to false.",
         docs_url=_DOCS,
-        planners=("resume-cronjob",),
+        planners=(),
     )
 
 

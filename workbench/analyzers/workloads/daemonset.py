@@ -178,7 +178,7 @@ def _unavailable(
             "monitoring); a node without a working daemon pod lacks what it provides. " + " ".join(causes)
         ),
         docs_url=_DOCS,
-        planners=("rollout-undo", "set-image") if not down else (),
+        planners=(),
         related=tuple(dict.fromkeys(related)),
     )
 
@@ -221,6 +221,6 @@ def _misscheduled(row: Mapping[str, Any], pods: list[s.Row], nodes: list[s.Row])
             "whether the node changes were intended, and delete the pods if so."
         ),
         docs_url=_TAINTS_DOCS,
-        planners=("delete-pod",),
+        planners=(),
         related=tuple(dict.fromkeys(ref_of(node) for _, node in wrong)),
     )

@@ -248,7 +248,7 @@ def _unavailable(
             "Deployment recovers on its own."
         ),
         docs_url=_DOCS + "#deployment-status",
-        planners=("rollout-undo",) if old_rss or s.num(row[Deployments.REVISION]) > 1 else (),
+        planners=(),
         related=tuple(r for r in (_ref(new_rs),) if r is not None),
     )
 
@@ -296,7 +296,7 @@ def _stuck(
             "pod template (image, configuration, resources)."
         ),
         docs_url=_DOCS + "#failed-deployment",
-        planners=("rollout-undo", "set-image"),
+        planners=("rollout-undo",),
         related=tuple(r for r in (_ref(new_rs), *(_ref(o) for o in old_rss)) if r is not None),
     )
 
@@ -360,7 +360,7 @@ def _paused(row: Mapping[str, Any], ctx: _Context) -> Finding:
             + "Resume it (kubectl rollout resume) when the pause is no longer wanted."
         ),
         docs_url=_DOCS + "#pausing-and-resuming-a-deployment",
-        planners=("rollout-resume",),
+        planners=(),
     )
 
 

@@ -294,7 +294,7 @@ def _at_max(row: Mapping[str, Any], target: ObjectRef) -> Finding | None:
             "cluster has room, or find why the load or the per-pod usage grew."
         ),
         docs_url=_DOCS + "#algorithm-details",
-        planners=("raise-hpa-max",),
+        planners=(),  # no planner raises maxReplicas: capacity is a human call
         related=(target,),
     )
 

@@ -133,8 +133,6 @@ def _what_failed(row: Mapping[str, Any], failures: PodFailures) -> tuple[str, st
     reason = text(row[Containers.REASON])
     if reason in _PULL or reason == "CreateContainerConfigError":
         failures.reasons.add(reason)
-        if reason in _PULL:
-            failures.planners.add("set-image")
         return reason, text(row[Containers.MESSAGE])
     for state_col, code_col, reason_col in (
         (Containers.STATE, Containers.EXIT_CODE, Containers.REASON),

@@ -154,7 +154,7 @@ def _blocking(
             f"budget protects are refused, so drains hang until someone intervenes. {cause}"
         ),
         docs_url=_DOCS,
-        planners=("scale",),
+        planners=(),
         related=tuple(_owners(matched or [], frames)),
     )
 

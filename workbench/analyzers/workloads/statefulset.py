@@ -173,7 +173,7 @@ def _finding(
             "statefulset/...), then delete the stuck pod: a StatefulSet does not replace a broken pod of a "
             "failed update by itself."
         )
-        planners: tuple[str, ...] = ("rollout-undo", "set-image", "delete-pod")
+        planners: tuple[str, ...] = ()
     else:
         summary = f"{ref} has {ready} of {s.plural(desired, 'pod')} ready"
         explanation = (

@@ -1,0 +1,116 @@
+"""End to end on every scenario with a safe fix: finding → plan → dry-run → approve → apply → heals →
+the rollback plan restores the previous spec.
+
+The plans come from the planners over the analysis of the live sandbox (nothing here names a step);
+the cluster heals in virtual time, judged by the scenario's own success checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import workbench
+from workbench import sandbox as sandbox_pkg
+from workbench.model import Plan
+from workbench.remediation import AuditLog
+from workbench.remediation._diff import RESTORED_SECTIONS
+from workbench.remediation._steps import path_of
+from workbench.session import Cluster
+
+HEALED_BY_PLANS = {
+    # scenario: how many rounds of analysis → plan → apply it takes (the OOM planner doubles the limit
+    # it saw, and the app needs more than twice its old limit: the second analysis asks for more).
+    "config-error": 1,
+    "crashloop": 1,
+    "dns-down": 1,
+    "hpa-no-metrics": 1,
+    "ingress-backend": 1,
+    "liveness-restarts": 1,
+    "readiness-probe": 1,
+    "rollout-stuck": 1,
+    "service-selector": 1,
+    "pending-taint": 1,
+    "oomkilled": 2,
+}
+INVESTIGATE_ONLY = [
+    "image-pull", "incident", "networkpolicy-deny", "node-notready", "pending-resources", "pvc-pending",
+    "failed-job", "cronjob-failing",
+]  # fmt: skip
+
+
+def desired(cluster: Cluster, plan: Plan) -> dict[str, Any]:
+    """Each target's desired state (spec, data, labels, annotations) as the API serves it now."""
+    out = {}
+    for step in plan.steps:
+        obj = cluster.source.read(path_of(step.target))  # type: ignore[attr-defined]
+        meta = obj["metadata"]
+        out[str(step.target)] = (
+            {s: obj.get(s) for s in RESTORED_SECTIONS},
+            meta.get("labels"),
+            {
+                k: v
+                for k, v in (meta.get("annotations") or {}).items()
+                if not k.startswith("deployment.kubernetes")
+            },
+        )
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(HEALED_BY_PLANS))
+def test_the_planned_fix_heals_and_rolls_back(name: str, tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    with sandbox_pkg.start(scenario=name, manual_clock=True) as sb:
+        sb.advance(600)
+        assert not sb.check().passed  # broken to begin with
+        applied = []
+        for _ in range(HEALED_BY_PLANS[name]):
+            with workbench.connect(kubeconfig=sb.kubeconfig) as cluster:
+                plans = [p for p in cluster.proposals() if isinstance(p, Plan)]
+                assert plans, f"{name}: no plan proposed"
+                for plan in plans:
+                    before = desired(cluster, plan)
+                    fix = cluster.remediation(plan, audit=audit)
+                    stored = sb.api.store.resource_version
+                    dry = fix.dry_run()
+                    assert sb.api.store.resource_version == stored  # the dry-run wrote nothing
+                    assert dry.ok, dry.problems()
+                    result = fix.apply(fix.approve(by="on-call"), verify=False)
+                    assert result.ok
+                    applied.append((plan, result, before))
+            sb.advance(600)
+        assert sb.check().passed, f"{name} did not heal:\n{sb.check()}"
+
+        with workbench.connect(kubeconfig=sb.kubeconfig) as cluster:
+            last_plan, last_result, _ = applied[-1]
+            verified = cluster.remediation(last_plan, audit=audit).verify(last_result)
+            assert verified.verified, [o.verification for o in verified.steps]
+            # Roll back every apply, newest first: the targets are as they were before the first one.
+            for _, result, _ in reversed(applied):
+                if result.rollback is None:
+                    continue  # e.g. a deleted pod: its controller recreated it
+                undo = cluster.remediation(result.rollback_plan(), audit=audit)
+                assert undo.dry_run().ok
+                assert undo.apply(undo.approve(by="on-call"), verify=False).ok
+            first_seen: dict[str, Any] = {}
+            for _, _, before in applied:
+                for target, state in before.items():
+                    first_seen.setdefault(target, state)
+            now = {t: s for plan, _, _ in applied for t, s in desired(cluster, plan).items()}
+            assert now == first_seen
+    records = audit.records()
+    assert [r.event for r in records].count("dry-run") >= 2 * len(applied) - 1
+    assert all(r.kube_user == "sandbox-admin" for r in records)
+
+
+@pytest.mark.parametrize("name", INVESTIGATE_ONLY)
+def test_scenarios_without_a_safe_fix_get_investigations(name: str) -> None:
+    with sandbox_pkg.start(scenario=name, manual_clock=True) as sb:
+        sb.advance(600)
+        with workbench.connect(kubeconfig=sb.kubeconfig) as cluster:
+            proposals = cluster.proposals()
+    assert proposals
+    assert not [p for p in proposals if isinstance(p, Plan)]
+    assert all(p.checks and p.commands for p in proposals)  # type: ignore[union-attr]
