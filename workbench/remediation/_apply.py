@@ -44,11 +44,9 @@ class _Run:
     writer: Writer
     now: Callable[[], datetime]
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
-    baseline: dict[str, dict[str, Any]] = field(default_factory=dict)  # desired state at dry-run time
     before: dict[str, dict[str, Any]] = field(default_factory=dict)  # object before our first write
     refs: dict[str, PlanStep] = field(default_factory=dict)
     writers_of: dict[str, list[int]] = field(default_factory=dict)  # ref key → indexes of steps writing it
-    deleted: dict[int, str] = field(default_factory=dict)  # step index → uid of the pod deleted
 
 
 def check_preconditions(
@@ -86,7 +84,7 @@ def check_preconditions(
                     found="",
                 ) from exc
             found = str(obj["metadata"].get("resourceVersion", ""))
-            if found != version and _desired(obj) != _desired(baselines.get(ref_key, obj)):
+            if found != version and readable(obj) != readable(baselines.get(ref_key, obj)):
                 raise ConflictError(
                     f"{ref_key} changed since the dry-run (resourceVersion {version} → {found}, and not only "
                     "its status); nothing was applied. Run .dry_run() again, read the new diff, and approve "
@@ -106,10 +104,6 @@ def _ref_from_key(plan: Plan, ref_key: str) -> ObjectRef:
     raise PlanNotReadyError(f"{ref_key} was read by the dry-run but is not a target of the plan")
 
 
-def _desired(obj: dict[str, Any]) -> dict[str, Any]:
-    return readable(obj)
-
-
 def apply_plan(
     plan: Plan,
     approval: Approval,
@@ -124,29 +118,25 @@ def apply_plan(
     Raises:
         ApplyFailedError: a step failed; the steps before it were restored (see ``result``).
     """
-    run = _Run(writer, now, state=dict(fresh), baseline={k: _desired(v) for k, v in fresh.items()})
+    run = _Run(writer, now, state=dict(fresh))
     started = now()
     outcomes: list[StepOutcome] = []
     for index, step in enumerate(plan.steps):
         try:
             _apply_step(index, step, run)
         except (StepRejectedError, PlanNotReadyError, ConflictError) as exc:
-            undone = _undo(run)
-            outcomes = [
-                StepOutcome(
-                    o.index,
-                    o.step,
-                    StepStatus.UNDONE if undone.get(o.index) else o.status,
-                    o.message or ("restored to its state before the apply" if undone.get(o.index) else ""),
-                )
-                for o in outcomes
-            ]
-            outcomes.append(StepOutcome(index, step, StepStatus.FAILED, str(exc)))
-            outcomes += [StepOutcome(i, s, StepStatus.NOT_RUN) for i, s in enumerate(plan.steps) if i > index]
-            result = ApplyResult(plan, approval, writer.context, user, started, now(), tuple(outcomes))
+            steps = _failed(plan, index, exc, outcomes, _undo(run))
+            result = ApplyResult(plan, approval, writer.context, user, started, now(), steps)
+            kept = [o.index + 1 for o in result.steps if o.status is StepStatus.APPLIED]
+            left = (
+                f"; step(s) {', '.join(map(str, kept))} could not be undone (deleted or evicted pods come "
+                "back through their controllers)"
+                if kept
+                else ", nothing is left half-applied"
+            )
             raise ApplyFailedError(
                 f"step {index + 1} ({step.title or step.action}) failed: {exc}; the steps before it were "
-                "restored, nothing is left half-applied",
+                f"restored{left}",
                 result=result,
             ) from exc
         outcomes.append(StepOutcome(index, step, StepStatus.APPLIED))
@@ -159,6 +149,21 @@ def apply_plan(
         now(),
         tuple(outcomes),
         rollback=rollback_plan(plan, run),
+    )
+
+
+def _failed(
+    plan: Plan, index: int, exc: Exception, done: list[StepOutcome], undone: dict[int, bool]
+) -> tuple[StepOutcome, ...]:
+    """The outcomes after step ``index`` failed: earlier ones undone where possible, later ones not run."""
+    restored = "restored to its state before the apply"
+    return (
+        *(
+            StepOutcome(o.index, o.step, StepStatus.UNDONE, restored) if undone.get(o.index) else o
+            for o in done
+        ),
+        StepOutcome(index, plan.steps[index], StepStatus.FAILED, str(exc)),
+        *(StepOutcome(i, s, StepStatus.NOT_RUN) for i, s in enumerate(plan.steps) if i > index),
     )
 
 
@@ -183,8 +188,6 @@ def _send(write: Write, step: PlanStep, index: int, run: _Run) -> None:
         run.writers_of.setdefault(k, [])
         if index not in run.writers_of[k]:
             run.writers_of[k].append(index)
-    if write.method == "DELETE":
-        run.deleted[index] = str(write.body["preconditions"]["uid"])
     answer = run.writer.send(
         write.method, write.path, write.body, dry_run=False, content_type=write.content_type
     )
@@ -196,8 +199,8 @@ def _refresh_if_status_only(step: PlanStep, run: _Run) -> None:
     """After a 409: re-read; go on only if what changed is status (else a real conflict)."""
     k = key(step.target)
     obj = run.writer.read(path_of(step.target))
-    expected = _desired(run.state[k])
-    if _desired(obj) != expected:
+    expected = readable(run.state[k])
+    if readable(obj) != expected:
         raise ConflictError(
             f"{k} was changed by someone else during the apply; stopping",
             ref=k,
