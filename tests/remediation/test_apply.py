@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import workbench
 from tests.conftest import Kubectl
 from tests.remediation.conftest import BAD_IMAGE, CATALOG, GOOD_IMAGE, image_plan, set_image, writes
 from workbench import sandbox as sandbox_pkg
@@ -181,3 +182,25 @@ def test_a_failing_step_undoes_the_steps_before_it(
     assert template(kubectl) == original  # the image change was restored
     assert audit.records()[-1].event == "apply"
     assert not audit.records()[-1].ok
+
+
+def test_apply_waits_for_the_rollout_on_a_running_clock(tmp_path: Path) -> None:
+    with (
+        sandbox_pkg.start(scenario="image-pull", speed=60) as sb,
+        workbench.connect(kubeconfig=sb.kubeconfig) as cluster,
+    ):
+        fix = cluster.remediation(image_plan(), audit=AuditLog(tmp_path / "audit.jsonl"))
+        assert fix.dry_run().ok
+        result = fix.apply(fix.approve(by="sre"), timeout=120)
+    assert result.verified, [o.verification for o in result.steps]
+    assert result.steps[0].verification == "2 of 2 updated, 2 available, 2 in all"
+
+
+def test_verification_that_times_out_says_what_it_saw(bind: Callable[[Plan], Remediation]) -> None:
+    fix = bind(image_plan())
+    fix.dry_run()
+    result = fix.apply(fix.approve(), timeout=0.5)  # the manual clock does not move: nothing rolls out
+    assert result.ok
+    assert not result.verified
+    assert result.steps[0].verified is False
+    assert result.steps[0].verification == "waiting for the controller to see the new spec"
