@@ -21,8 +21,7 @@ import pandas as pd
 from workbench.analyzers import AnalysisReport, Analyzer
 from workbench.analyzers.run import analyze as run_analysis
 from workbench.errors import ConfigError, SourceError
-from workbench.frames import Frames, logs_frame, pull
-from workbench.frames.schema import Containers, Logs, Pods, dtypes
+from workbench.frames import Frames, logs_frame, logs_worth_reading, pull, with_log_tails
 from workbench.model import ObjectRef, Plan
 from workbench.redaction import Anonymizer
 from workbench.remediation import AuditLog, Remediation
@@ -137,7 +136,11 @@ class Cluster:
             >>> report = cluster.analyze(["shop"])  # doctest: +SKIP
             >>> [f.id for f in report.roots()]  # doctest: +SKIP
         """
-        frames = self._with_log_tails(self.frames(), namespaces) if logs else self.frames()
+        frames = (
+            with_log_tails(self.frames(), self.source, namespaces, tail=ANALYSIS_LOG_TAIL)
+            if logs
+            else self.frames()
+        )
         return run_analysis(frames, analyzers=analyzers, namespaces=namespaces)
 
     def proposals(
@@ -155,42 +158,12 @@ class Cluster:
             >>> for proposal in cluster.proposals():  # doctest: +SKIP
             ...     print(proposal.title)
         """
-        frames = self._with_log_tails(self.frames(), namespaces)
+        frames = with_log_tails(self.frames(), self.source, namespaces, tail=ANALYSIS_LOG_TAIL)
         found = propose_all(run_analysis(frames, namespaces=namespaces), frames)
         if codes:
             wanted = set(codes)
             found = [p for p in found if any(f.split(":", 1)[0] in wanted for f in p.findings)]
         return found
-
-    def _with_log_tails(self, frames: Frames, namespaces: Sequence[str] | None) -> Frames:
-        """``frames`` plus the log tails of its failing containers (a new bundle; the cached one stays)."""
-        parts = []
-        for namespace, pod, container, previous in self._logs_to_capture(None):
-            if namespaces is not None and namespace not in namespaces:
-                continue
-            try:
-                text = self.source.logs(
-                    namespace, pod, container=container, previous=previous, tail=ANALYSIS_LOG_TAIL
-                )
-            except SourceError:
-                continue  # gone since the list, never started, or not in the snapshot: no log to read
-            parts.append(
-                logs_frame(text, namespace=namespace, pod=pod, container=container, previous=previous)
-            )
-        parts = [df for df in parts if len(df)]
-        if not parts:
-            return frames
-        # pd.concat turns categoricals with different categories into object; astype restores them.
-        log_lines = pd.concat(parts, ignore_index=True).astype(dtypes(Logs.FRAME))
-        # Shallow copies: a bundle tags its frames with its key, and the cached bundle keeps its own.
-        kept = {name: frames[name].copy(deep=False) for name in frames.pulled if name != Logs.FRAME}
-        return Frames(
-            {**kept, Logs.FRAME: log_lines},
-            missing=frames.missing,
-            source=frames.source,
-            captured_at=frames.captured_at,
-            server_version=frames.server_version,
-        )
 
     def snapshot(
         self,
@@ -226,7 +199,9 @@ class Cluster:
                 except SourceError as exc:
                     missing.append(Missing.of(kind.frame, exc))
             writer.set_missing(missing)
-            for namespace, pod, container, previous in self._logs_to_capture(logs):
+            for namespace, pod, container, previous in logs_worth_reading(
+                self.frames(), logs, max_logs=DEFAULT_MAX_LOGS, per_workload=LOGS_PER_WORKLOAD
+            ):
                 try:
                     text = self.source.logs(namespace, pod, container=container, previous=previous, tail=tail)
                 except SourceError:
@@ -247,51 +222,6 @@ class Cluster:
             return list(self.source.custom_kinds())
         except SourceError:
             return []
-
-    def _logs_to_capture(self, pods: Sequence[ObjectRef] | None) -> list[tuple[str, str, str, bool]]:
-        """(namespace, pod, container, previous) of the logs worth reading: those of ``pods``, or of
-        the failing containers — broken first, then restarted, then running but not ready — at most
-        `LOGS_PER_WORKLOAD` per workload so one big crash-looping Deployment cannot crowd out the
-        others, and `DEFAULT_MAX_LOGS` in all."""
-        frames = self.frames()
-        containers = frames.containers
-        keys = list(zip(containers[Containers.NAMESPACE], containers[Containers.NAME], strict=True))
-        if pods is not None:
-            wanted = {(ref.namespace, ref.name) for ref in pods}
-            chosen = containers[[key in wanted for key in keys]]
-        else:
-            state = containers[Containers.STATE].astype("string")
-            ready = containers[Containers.READY].fillna(False).astype(bool)
-            failed_exit = containers[Containers.EXIT_CODE].fillna(0) != 0
-            broken = ((state == "waiting") | ((state == "terminated") & failed_exit)).fillna(False)
-            restarted = (containers[Containers.RESTARTS].fillna(0) > 0).astype(bool)
-            unready = ((state == "running") & ~ready & ~containers[Containers.INIT]).fillna(False)
-            rank = pd.Series(3, index=containers.index)
-            rank[unready.astype(bool)] = 2
-            rank[restarted] = 1
-            rank[broken.astype(bool)] = 0
-            owners = dict(
-                zip(
-                    zip(frames.pods[Pods.NAMESPACE], frames.pods[Pods.NAME], strict=True),
-                    frames.pods[Pods.OWNER_NAME],
-                    strict=True,
-                )
-            )
-            workload = pd.Series(
-                [f"{ns}/{owners.get((ns, name)) or name}" for ns, name in keys], index=containers.index
-            )
-            candidates = containers.assign(_rank=rank, _workload=workload)[rank < 3]
-            ordered = candidates.sort_values("_rank", kind="stable")
-            chosen = ordered.groupby("_workload", sort=False).head(LOGS_PER_WORKLOAD).head(DEFAULT_MAX_LOGS)
-        result = []
-        for row in chosen.itertuples(index=False):
-            namespace = str(getattr(row, Containers.NAMESPACE))
-            pod = str(getattr(row, Containers.NAME))
-            container = str(getattr(row, Containers.CONTAINER))
-            result.append((namespace, pod, container, False))
-            if int(getattr(row, Containers.RESTARTS) or 0) > 0:
-                result.append((namespace, pod, container, True))
-        return result
 
     def remediation(self, plan: Plan, *, audit: AuditLog | None = None) -> Remediation:
         """Bind a plan to this cluster: ``.dry_run()``, ``.approve()``, ``.apply(approval)``.
