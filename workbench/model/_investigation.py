@@ -73,6 +73,14 @@ class Investigation:
             "commands": list(self.commands),
         }
 
+    def __str__(self) -> str:
+        lines = [f"Investigate: {self.title}"]
+        if self.findings:
+            lines.append(f"  about {', '.join(self.findings)}")
+        lines += [f"  {n}. {check}" for n, check in enumerate(self.checks, 1)]
+        lines += [f"  $ {command}" for command in self.commands]
+        return "\n".join(lines)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Investigation:
         """The investigation `to_dict` wrote; validated like a new one.
