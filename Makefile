@@ -35,6 +35,7 @@ bench: install
 	python bench/control_plane.py --pods 150000 --nodes 5000 --rollouts 20
 	python bench/frames_pull.py --sizes 10000,50000,150000 --client-max 50000
 	python bench/analysis.py --pods 150000
+	python bench/figures.py --sizes 10000,50000,150000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
