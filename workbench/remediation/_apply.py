@@ -31,6 +31,7 @@ from workbench.model import (
     StepOutcome,
     StepStatus,
 )
+from workbench.model._plans import SCHEMAS
 from workbench.remediation._client import PATCH_CONTENT_TYPES, Writer
 from workbench.remediation._diff import readable, restore_patch
 from workbench.remediation._steps import Write, key, path_of, prepare
@@ -238,7 +239,7 @@ def rollback_plan(plan: Plan, run: _Run) -> Plan | None:
     for k in reversed(list(run.before)):
         target = run.refs[k].target
         patch = restore_patch(run.state[k], run.before[k])
-        if not patch or target.kind not in _PATCHABLE:
+        if not patch or target.kind not in SCHEMAS[Action.PATCH].kinds:
             continue
         steps.append(
             PlanStep(
@@ -257,19 +258,3 @@ def rollback_plan(plan: Plan, run: _Run) -> Plan | None:
         plan.findings,
         (f"Restores what {plan.digest} changed; the workloads roll out again.",),
     )
-
-
-_PATCHABLE = frozenset(
-    {
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "Service",
-        "ConfigMap",
-        "HorizontalPodAutoscaler",
-        "Ingress",
-        "CronJob",
-        "Job",
-        "Node",
-    }
-)
