@@ -184,8 +184,6 @@ def test_close_names_lists_every_close_candidate() -> None:
     ]
 
 
-
-
 @pytest.mark.parametrize("name", [n for n, _ in sandbox.scenarios()])
 def test_the_analyzers_hints_name_planners_that_handle_the_code(
     name: str, scenario: Callable[[str], Analysed]
