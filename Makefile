@@ -5,13 +5,18 @@ PYTHON ?= python3
 BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lint unit bench clean
+.PHONY: install demo test lint unit bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	@# The browser tests drive Debian's chromium through playwright (which cannot download browsers here).
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else echo "NOTE: the browser tests need Debian's chromium and will be skipped without it:" \
+	    "run 'sudo apt-get install -y chromium' (or make install as root)"; fi; }
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,6 +41,9 @@ bench: install
 	python bench/frames_pull.py --sizes 10000,50000,150000 --client-max 50000
 	python bench/analysis.py --pods 150000
 	python bench/figures.py --sizes 10000,50000,150000
+
+screenshots: install  # refresh the README's pictures from a real JupyterLab in headless chromium
+	WORKBENCH_SCREENSHOTS=1 pytest -q -p no:cacheprovider tests/browser
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

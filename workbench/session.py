@@ -12,20 +12,23 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from workbench.analyzers import AnalysisReport, Analyzer
+from workbench.analyzers.report import register_board
 from workbench.analyzers.run import analyze as run_analysis
 from workbench.errors import ConfigError, SourceError
 from workbench.frames import Frames, logs_frame, logs_worth_reading, pull, with_log_tails
 from workbench.model import ObjectRef, Plan
 from workbench.redaction import Anonymizer
 from workbench.remediation import AuditLog, Remediation
-from workbench.remediation.planners import Proposal
+from workbench.remediation.planners import Proposal, propose
 from workbench.remediation.planners import proposals as propose_all
 from workbench.sources import (
     BUILTIN,
@@ -38,6 +41,9 @@ from workbench.sources import (
     connect_live,
 )
 
+if TYPE_CHECKING:
+    from workbench.views.widgets import ClusterExplorer, FindingsBoard
+
 DEFAULT_LOG_TAIL = 500
 """Lines kept per container log in a snapshot."""
 DEFAULT_MAX_LOGS = 50
@@ -46,6 +52,10 @@ LOGS_PER_WORKLOAD = 2
 """Container logs read per workload at most, so every failing workload gets its share."""
 ANALYSIS_LOG_TAIL = 200
 """Lines of each failing container's log that `Cluster.analyze` reads for the analyzers."""
+
+# Each report `Cluster.analyze` made, with its cluster and frames, so `report.board()` plans from
+# the same evidence; weak, so a report (and its frames) goes when the notebook drops it.
+_ANALYSED: weakref.WeakKeyDictionary[AnalysisReport, tuple[Cluster, Frames]] = weakref.WeakKeyDictionary()
 
 
 class Cluster:
@@ -141,7 +151,9 @@ class Cluster:
             if logs
             else self.frames()
         )
-        return run_analysis(frames, analyzers=analyzers, namespaces=namespaces)
+        report = run_analysis(frames, analyzers=analyzers, namespaces=namespaces)
+        _ANALYSED[report] = (self, frames)
+        return report
 
     def proposals(
         self, namespaces: Sequence[str] | None = None, *, codes: Sequence[str] | None = None
@@ -240,6 +252,55 @@ class Cluster:
             )
         return Remediation(plan, self.source, audit=audit)
 
+    def explore(self, *, analyze: bool = True, page_size: int = 25) -> ClusterExplorer:
+        """A widget to filter, page through and drill into this cluster's objects.
+
+        Its detail pane reads logs through `logs`; its Refresh button pulls the frames again.
+
+        Args:
+            analyze: colour objects by the analysis' findings (else by their status alone).
+            page_size: rows per page.
+        """
+        from workbench.views.widgets import ClusterExplorer  # noqa: PLC0415 - ipywidgets loads only for widgets
+
+        def refresh() -> tuple[Frames, AnalysisReport | None]:
+            frames = self.frames(refresh=True)
+            return frames, self.analyze() if analyze else None
+
+        report = self.analyze() if analyze else None
+        return ClusterExplorer(self.frames(), report, logs=self.logs, page_size=page_size, refresh=refresh)
+
+    def board(
+        self, report: AnalysisReport | None = None, *, on_cell: Callable[[str], object] | None = None
+    ) -> FindingsBoard:
+        """A widget of the findings grouped by root cause, whose "Generate remediation cell" button
+        asks the remediation planners (over this cluster's frames) for a plan or an investigation.
+
+        Args:
+            report: the report to show; default a fresh `analyze`.
+            on_cell: called with each generated cell (e.g. to insert it into the notebook).
+        """
+        from workbench.views.widgets import FindingsBoard  # noqa: PLC0415 - ipywidgets loads only for widgets
+
+        report = report if report is not None else self.analyze()
+        known = _ANALYSED.get(report)
+        frames = (
+            known[1] if known else with_log_tails(self.frames(), self.source, None, tail=ANALYSIS_LOG_TAIL)
+        )
+        return FindingsBoard(
+            report, propose=lambda finding: propose(finding, frames), on_cell=on_cell, cell_for=self._cell
+        )
+
+    def _cell(self, plan: Plan) -> str:
+        """The plan's cell, connecting to this cluster (any context for a snapshot)."""
+        if not isinstance(self.source, LiveSource):
+            return plan.to_cell()
+        fix = self.remediation(plan)
+        try:
+            return fix.to_cell()
+        finally:
+            fix.close()
+
     def close(self) -> None:
         """Release the source's connections or file."""
         self.source.close()
@@ -283,3 +344,18 @@ def open_snapshot(path: str | os.PathLike[str]) -> Cluster:
         SnapshotError: the file is not a snapshot, is corrupt, oversized, or from a newer format.
     """
     return Cluster(SnapshotSource(path))
+
+
+def _board(report: AnalysisReport, **options: Any) -> FindingsBoard:
+    """`AnalysisReport.board`: a report from `Cluster.analyze` plans over its cluster's frames; any
+    other report (read back from JSON) plans from its findings alone, which gives investigations."""
+    from workbench.views.widgets import FindingsBoard  # noqa: PLC0415 - ipywidgets loads only for widgets
+
+    cluster, frames = _ANALYSED.get(report, (None, Frames({})))
+    options.setdefault("propose", lambda finding: propose(finding, frames))
+    if cluster is not None:
+        options.setdefault("cell_for", cluster._cell)
+    return FindingsBoard(report, **options)
+
+
+register_board(_board)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -52,6 +52,20 @@ COLUMNS = (ID, SEVERITY, CODE, KIND, NAMESPACE, NAME, SUMMARY, ROOT, CAUSED_BY, 
 
 SEVERITY_DTYPE = pd.CategoricalDtype([str(s) for s in sorted(Severity)], ordered=True)
 """``info < warning < error < critical``: sorts and compares by badness."""
+
+BoardFactory = Callable[..., Any]
+"""Builds the interactive board of a report: ``factory(report, **options)`` (see `register_board`)."""
+
+_BOARD: list[BoardFactory] = []
+
+
+def register_board(factory: BoardFactory) -> None:
+    """Set what `AnalysisReport.board` builds (the views' ``FindingsBoard``, wired by the session).
+
+    Analyzers sit below views and cannot import widgets; the notebook facade registers the board
+    when it is imported. A later registration replaces an earlier one.
+    """
+    _BOARD[:] = [factory]
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +396,23 @@ class AnalysisReport:
         """Markdown for postmortems and tickets: a summary table, then each root cause with its
         evidence, explanation and consequences. Cluster text is escaped, so it renders as text."""
         return _render.to_markdown(self)
+
+    def board(self, **options: Any) -> Any:
+        """An interactive board of these findings grouped by root cause (a ``FindingsBoard``).
+
+        Args:
+            options: passed to the registered factory (``propose=``, ``on_cell=``...).
+
+        Raises:
+            ConfigError: no board is registered (import ``workbench.session``, or call ``register_board``).
+        """
+        if not _BOARD:
+            raise ConfigError(
+                "no findings board is registered: import workbench.session (workbench.connect does) or "
+                "call workbench.analyzers.report.register_board(factory), e.g. with "
+                "workbench.views.widgets.FindingsBoard"
+            )
+        return _BOARD[0](self, **options)
 
     def _repr_html_(self) -> str:
         return _render.to_html(self)

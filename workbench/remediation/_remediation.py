@@ -16,10 +16,11 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.errors import ApplyFailedError, ApprovalError
 from workbench.model import ApplyResult, Approval, AuditRecord, DryRun, Plan, StepStatus
@@ -31,6 +32,9 @@ from workbench.remediation._preview import preview, whoami
 from workbench.remediation._steps import key
 from workbench.remediation._verify import check, settle
 from workbench.sources import LiveSource
+
+if TYPE_CHECKING:
+    from workbench.views.widgets import PlanReview
 
 DEFAULT_VERIFY_TIMEOUT = 300.0
 """Seconds `apply` waits for rollouts and readiness before reporting what it saw."""
@@ -76,12 +80,45 @@ class Remediation:
     def to_cell(self) -> str:
         """The notebook cell that rebuilds, dry-runs and (once approved) applies this plan."""
         origin = self._source.connection.origin
-        kubeconfig = origin if origin != "in-cluster" and "," not in origin else None
+        # One kubeconfig file is named in the cell; in-cluster config or a $KUBECONFIG list is not.
+        kubeconfig = origin if origin != "in-cluster" and os.pathsep not in origin else None
         return self.plan.to_cell(context=self._writer.context, kubeconfig=kubeconfig)
 
     def kubectl(self) -> list[str]:
         """The equivalent kubectl commands, for reading (nothing runs them)."""
         return self.plan.kubectl(context=self._writer.context)
+
+    def review(
+        self, approver: str = "", *, verify: bool = True, timeout: float = DEFAULT_VERIFY_TIMEOUT
+    ) -> PlanReview:
+        """A widget to review this plan: its steps and kubectl, then Dry-run → Approve → Apply buttons.
+
+        The widget's buttons call this object's `dry_run`, `approve` and `apply`; its rollback cell
+        connects to this same cluster.
+
+        Args:
+            approver: the name prefilled in the widget's "Approver" box (empty: the local user).
+            verify: whether Apply waits for the change to take effect (see `apply`).
+            timeout: seconds Apply waits when verifying.
+        """
+        from workbench.views.widgets import PlanReview  # noqa: PLC0415 - ipywidgets loads only for the widget
+
+        def rollback_cell(plan: Plan) -> str:
+            bound = Remediation(plan, self._source, audit=self._audit)
+            try:
+                return bound.to_cell()
+            finally:
+                bound.close()
+
+        return PlanReview(
+            self.plan,
+            dry_run=self.dry_run,
+            apply=lambda approval: self.apply(approval, verify=verify, timeout=timeout),
+            approve=lambda name: self.approve(by=name),
+            approver=approver,
+            kubectl=self.kubectl(),
+            cell_for=rollback_cell,
+        )
 
     def dry_run(self) -> DryRun:
         """RBAC checks, a server-side dry run of every step, the diff and the blast radius.

@@ -4,6 +4,9 @@ Figures (`workbench.views.plots`) take the frames or the report first, options b
 return a `plotly.graph_objects.Figure`; `workbench.views.theme` holds the one look they share
 (severity colours, font, the ``"workbench"`` template).
 
+Widgets (`workbench.views.widgets`: `ClusterExplorer`, `FindingsBoard`, `PlanReview`) take what
+they need to read as callbacks and emit what a person chooses as traits; they never write.
+
 Example:
     >>> from workbench.frames import Frames
     >>> from workbench.views import health_map
@@ -23,8 +26,12 @@ from workbench.views.plots import (
     timeline,
 )
 from workbench.views.theme import apply_theme, severity_color
+from workbench.views.widgets import ClusterExplorer, FindingsBoard, PlanReview
 
 __all__ = [
+    "ClusterExplorer",
+    "FindingsBoard",
+    "PlanReview",
     "apply_theme",
     "cause_graph",
     "findings_summary",
