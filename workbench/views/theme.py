@@ -33,8 +33,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
-import plotly.io as pio  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
+import plotly.io as pio
 
 from workbench.model import Severity
 

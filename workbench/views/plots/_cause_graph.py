@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.analyzers import AnalysisReport
 from workbench.errors import ConfigError

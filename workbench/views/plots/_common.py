@@ -8,7 +8,7 @@ from html import escape
 from typing import Literal, TypeVar
 
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.errors import ConfigError
 from workbench.frames import Frames

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.analyzers import AnalysisReport
 from workbench.model import Severity

@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.analyzers import AnalysisReport
 from workbench.errors import ConfigError

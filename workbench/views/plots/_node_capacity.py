@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.frames import Frames
 from workbench.frames.schema import NodeMetrics, Nodes, Pods

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.errors import ConfigError
 from workbench.frames import Frames

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.errors import ConfigError
 from workbench.frames import Frames

@@ -6,7 +6,7 @@ from html import escape
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type hints
+import plotly.graph_objects as go
 
 from workbench.analyzers import AnalysisReport
 from workbench.frames import Frames

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import ipywidgets as widgets  # type: ignore[import-untyped]  # ipywidgets ships no type hints
+import ipywidgets as widgets
 import traitlets
 
 from workbench.analyzers import AnalysisReport, TreeNode

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-import ipywidgets as widgets  # type: ignore[import-untyped]  # ipywidgets ships no type hints
+import ipywidgets as widgets
 import pandas as pd
 import traitlets
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
-import ipywidgets as widgets  # type: ignore[import-untyped]  # ipywidgets ships no type hints
+import ipywidgets as widgets
 import traitlets
 
 from workbench.errors import ApplyFailedError, ApprovalError, ConfigError
