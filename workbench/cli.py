@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 
 from workbench.errors import WorkbenchError
@@ -219,10 +220,75 @@ def _local_user() -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    # Until the notebooks exist, the demo is the sandbox itself with instructions for kubectl.
-    args.manifest, args.snapshot, args.read_only, args.synthetic = None, None, False, None
-    args.seed, args.hints = 0, False
-    return _sandbox_start(args)
+    from workbench.demo import Demo, has_display
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the demo as Ctrl-C does: JupyterLab, then the sandbox
+
+    signal.signal(signal.SIGTERM, interrupt)
+    browser = args.browser if args.browser is not None else has_display()
+    demo = Demo(
+        port=args.port, scenario=args.scenario, speed=args.speed, workdir=args.workdir, open_browser=browser
+    )
+    print(f"Starting the '{args.scenario}' sandbox and JupyterLab (a minute at most)...", flush=True)
+    try:
+        with demo:
+            speed = f"{args.speed:g}x real time"
+            print(f"Sandbox cluster '{args.scenario}' is serving at {demo.sandbox_url} ({speed})")
+            print(f"kubectl in another terminal:  export KUBECONFIG={demo.kubeconfig}")
+            print(f"Notebooks (fresh copies):     {demo.workdir}")
+            print(f"JupyterLab log:               {demo.log}")
+            print(f"Open the incident notebook:   {demo.url}")
+            print("Press Ctrl-C to stop JupyterLab and the sandbox.", flush=True)
+            while demo.running():
+                time.sleep(0.5)
+            print("JupyterLab exited; stopping the sandbox.")
+    except KeyboardInterrupt:
+        pass
+    print("Demo stopped.")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from workbench.export import export_html
+
+    print(export_html(args.notebook, args.output, template=args.template))
+    return 0
+
+
+def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from workbench.demo import DEFAULT_PORT, DEFAULT_SCENARIO, DEFAULT_SPEED
+
+    demo = sub.add_parser(
+        "demo", help="the incident sandbox and JupyterLab on the investigation notebook, until Ctrl-C"
+    )
+    demo.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"JupyterLab's port (default {DEFAULT_PORT})"
+    )
+    demo.add_argument(
+        "--scenario", default=DEFAULT_SCENARIO, help=f"sandbox scenario (default {DEFAULT_SCENARIO})"
+    )
+    demo.add_argument(
+        "--speed", type=float, default=DEFAULT_SPEED, help="simulated seconds per real second (default 1)"
+    )
+    demo.add_argument(
+        "--workdir", help="where the notebooks are copied (default ~/.local/share/workbench/demo)"
+    )
+    demo.add_argument(
+        "--browser",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="open a browser (default: when there is a display)",
+    )
+    demo.set_defaults(func=_demo)
+
+
+def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    exp = sub.add_parser("export", help="render a notebook to HTML with secrets masked in every output")
+    exp.add_argument("notebook", help="the notebook, e.g. 02-postmortem.ipynb")
+    exp.add_argument("-o", "--output", help="the HTML file (default: the notebook's name with .html)")
+    exp.add_argument("--template", choices=["lab", "classic"], default="lab", help="nbconvert template")
+    exp.set_defaults(func=_export)
 
 
 def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -267,6 +333,54 @@ def _add_snapshot(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.set_defaults(func=_snapshot_serve)
 
 
+def _ask(args: argparse.Namespace) -> int:
+    from workbench.agent._cli import run_ask
+
+    return run_ask(
+        args.question,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        namespaces=args.namespace,
+        model=args.model,
+        anonymize=args.anonymize,
+        json_lines=args.json,
+    )
+
+
+def _add_ask(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ask = sub.add_parser(
+        "ask", help="ask the agent about a cluster; it reads and proposes plans, it never applies them"
+    )
+    ask.add_argument("question", help='e.g. "what\'s wrong in shop?" or "why is checkout-... failing?"')
+    ask.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    ask.add_argument("--context", help="kubeconfig context (default: the current one)")
+    ask.add_argument("-n", "--namespace", action="append", help="only read this namespace (repeatable)")
+    ask.add_argument(
+        "--model", help="model spec, e.g. openai:gpt-4o-mini or offline (default: $WORKBENCH_MODEL)"
+    )
+    ask.add_argument("--anonymize", action="store_true", help="replace names in what is sent to the model")
+    ask.add_argument("--json", action="store_true", help="print one JSON event per line")
+    ask.set_defaults(func=_ask)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from workbench.evals import run_cli
+
+    return run_cli(args.scenario, model=args.model, json_path=args.json)
+
+
+def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ev = sub.add_parser(
+        "eval", help="score the agent on every sandbox scenario: root cause named, plan heals (sandbox only)"
+    )
+    ev.add_argument(
+        "--model", help="model spec, e.g. openai:gpt-4o-mini or offline (default: $WORKBENCH_MODEL)"
+    )
+    ev.add_argument("--scenario", action="append", help="only this scenario (repeatable; default: all)")
+    ev.add_argument("--json", metavar="FILE", help="also write the scores as JSON to FILE")
+    ev.set_defaults(func=_eval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench", description="Kube Workbench: Kubernetes incidents in Jupyter."
@@ -281,9 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--kubeconfig", help="where to write the kubeconfig (default: a temporary file)")
         p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
 
-    demo = sub.add_parser("demo", help="start the sandbox and show how to use it")
-    start_options(demo, "healthy")
-    demo.set_defaults(func=_demo)
+    _add_demo(sub)
 
     sb = sub.add_parser("sandbox", help="the loopback sandbox cluster")
     sb_sub = sb.add_subparsers(dest="sandbox_command", required=True)
@@ -314,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analyze(sub)
     _add_fix(sub)
     _add_snapshot(sub)
+    _add_export(sub)
+    _add_ask(sub)
+    _add_eval(sub)
     return parser
 
 

@@ -42,6 +42,7 @@ from workbench.sources import (
 )
 
 if TYPE_CHECKING:
+    from workbench.agent import Chat
     from workbench.views.widgets import ClusterExplorer, FindingsBoard
 
 DEFAULT_LOG_TAIL = 500
@@ -300,6 +301,20 @@ class Cluster:
             return fix.to_cell()
         finally:
             fix.close()
+
+    def chat(self, *, model: str | None = None, anonymize: bool = False) -> Chat:
+        """A conversation with the troubleshooting agent about this cluster (read-only tools).
+
+        Args:
+            model: a model spec (``openai:gpt-4o-mini``); default ``$WORKBENCH_MODEL``, else offline.
+            anonymize: send pseudonyms instead of the cluster's names; answers show the real ones.
+
+        Raises:
+            ConfigError: a bad model spec, or a missing key or provider package.
+        """
+        from workbench.agent import Chat, ClusterView  # noqa: PLC0415 - langchain loads only for a chat
+
+        return Chat(ClusterView(self.source, frames=self._frames), model=model, anonymize=anonymize)
 
     def close(self) -> None:
         """Release the source's connections or file."""

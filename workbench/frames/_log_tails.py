@@ -51,7 +51,7 @@ def logs_worth_reading(
             )
         )
         workload = pd.Series(
-            [f"{ns}/{owners.get((ns, name)) or name}" for ns, name in keys], index=containers.index
+            [f"{ns}/{_owner(owners, ns, name)}" for ns, name in keys], index=containers.index
         )
         candidates = containers.assign(_rank=rank, _workload=workload)[rank < 3]
         ordered = candidates.sort_values("_rank", kind="stable")
@@ -65,6 +65,12 @@ def logs_worth_reading(
         if int(getattr(row, Containers.RESTARTS) or 0) > 0:
             result.append((namespace, pod, container, True))
     return result
+
+
+def _owner(owners: dict[tuple[str, str], object], namespace: str, pod: str) -> str:
+    """The pod's owner's name; a bare pod (no owner: NA in the frame) is its own workload."""
+    owner = owners.get((namespace, pod))
+    return owner if isinstance(owner, str) and owner else pod
 
 
 def with_log_tails(

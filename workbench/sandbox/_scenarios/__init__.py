@@ -15,6 +15,7 @@ A scenario is a directory under ``workbench/sandbox/scenarios/<name>/``::
     expected-findings.yaml
                     not loaded by the sandbox: what the analyzers must find in this scenario (read by
                     the analyzer tests and the agent evals)
+    question.txt    not loaded by the sandbox: the question the agent eval asks (``workbench eval``)
 
 A scenario with a ``base`` holds only what it adds: the base's manifests, logs and images load first
 (recursively), then its own, and its ``patches`` change base objects (see `_layers`). Name, age,
