@@ -30,6 +30,7 @@ from workbench.agent._models import COMPATIBLE, ModelChoice, resolve_model
 from workbench.agent._redact import Redactor
 from workbench.agent._tools import TOOLS
 from workbench.errors import ConfigError, WorkbenchError
+from workbench.frames.schema import Nodes, Pods
 from workbench.model import Investigation, Plan
 
 DEFAULT_MAX_STEPS = 8
@@ -253,11 +254,11 @@ def _context(view: ClusterView) -> str:
     frames = view.frames()
     pods, nodes = frames.pods, frames.nodes
     if view.namespaces is not None:
-        pods = pods[pods["namespace"].isin(view.namespaces)]
-    namespaces = sorted({str(n) for n in pods["namespace"].dropna().unique()} | set(view.namespaces or ()))
+        pods = pods[pods[Pods.NAMESPACE].isin(view.namespaces)]
+    namespaces = sorted({str(n) for n in pods[Pods.NAMESPACE].dropna().unique()} | set(view.namespaces or ()))
     shown = ", ".join(namespaces[:40]) + (f" and {len(namespaces) - 40} more" if len(namespaces) > 40 else "")
-    not_ready = int((~nodes["ready"]).sum()) if len(nodes) else 0
-    statuses = pods["status"].astype("string").fillna("Unknown").value_counts().head(6)
+    not_ready = int((~nodes[Nodes.READY]).sum()) if len(nodes) else 0
+    statuses = pods[Pods.STATUS].astype("string").fillna("Unknown").value_counts().head(6)
     by_status = ", ".join(f"{n} {s}" for s, n in statuses.items())
     scope = ", ".join(view.namespaces) if view.namespaces is not None else "all namespaces"
     return "\n".join(

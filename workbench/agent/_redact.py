@@ -19,6 +19,7 @@ import pandas as pd
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from workbench.frames import Frames
+from workbench.frames.schema import Containers, Frame, Ingresses, Pods
 from workbench.redaction import Anonymizer, RedactionReport, mask_text, placeholder
 
 _CACHE_LIMIT = 4096  # masked texts remembered: a conversation is re-sent whole on every request
@@ -75,19 +76,19 @@ class Redactor:
             anon.namespace(name)
         for frame in frames.names():
             df = frames[frame]
-            if "namespace" in df.columns:
-                for ns in _unique(df["namespace"]):
+            if Frame.NAMESPACE in df.columns:
+                for ns in _unique(df[Frame.NAMESPACE]):
                     anon.namespace(ns)
-        for name in [*_names(frames, "nodes"), *_unique(frames.pods["node"])]:
+        for name in [*_names(frames, "nodes"), *_unique(frames.pods[Pods.NODE])]:
             anon.node(name)
         for frame, category in _NAMED.items():
             for name in _names(frames, frame):
                 anon.name(name, category)
-        for name in _unique(frames.containers["container"]):
+        for name in _unique(frames.containers[Containers.CONTAINER]):
             anon.name(name, "ctr")
-        for image in _unique(frames.containers["image"]):
+        for image in _unique(frames.containers[Containers.IMAGE]):
             anon.image(image)
-        for hosts in frames.ingresses["hosts"]:
+        for hosts in frames.ingresses[Ingresses.HOSTS]:
             for host in hosts if isinstance(hosts, list | tuple) else ():
                 if host and host != "*":
                     anon.host(str(host))
@@ -232,7 +233,7 @@ def _where(message: BaseMessage) -> str:
 
 
 def _names(frames: Frames, frame: str) -> list[str]:
-    return _unique(frames[frame]["name"]) if frame in frames else []
+    return _unique(frames[frame][Frame.NAME]) if frame in frames else []
 
 
 def _unique(column: pd.Series[Any]) -> list[str]:

@@ -14,8 +14,13 @@ from workbench.agent._bounds import ToolOutput, bounded, cut, failure
 from workbench.agent._context import ClusterView
 from workbench.agent._tools_list import NAME_PATTERN
 from workbench.frames import schema
+from workbench.frames.schema import Frame, NodeMetrics, Nodes, PodMetrics, Pods
 
 _MIB = 1024 * 1024
+_COUNT = "count"
+"""The summary's own column: rows per group."""
+_GROUPABLE = frozenset({schema.CATEGORY, schema.STRING, schema.BOOL})
+_NUMERIC = frozenset({schema.INT, schema.FLOAT})
 
 
 class _Args(BaseModel):
@@ -57,21 +62,24 @@ def top(view: ClusterView, args: TopArgs) -> ToolOutput:
 
 def _top_pods(view: ClusterView, metrics: pd.DataFrame, args: TopArgs) -> ToolOutput:
     if view.namespaces is not None:
-        metrics = metrics[metrics["namespace"].isin(view.namespaces)]
+        metrics = metrics[metrics[PodMetrics.NAMESPACE].isin(view.namespaces)]
     if args.namespace:
-        metrics = metrics[metrics["namespace"] == args.namespace]
-    used = metrics.groupby(["namespace", "name"], observed=True)[["cpu", "memory"]].sum().reset_index()
+        metrics = metrics[metrics[PodMetrics.NAMESPACE] == args.namespace]
+    keys = [PodMetrics.NAMESPACE, PodMetrics.NAME]
+    used = metrics.groupby(keys, observed=True)[[PodMetrics.CPU, PodMetrics.MEMORY]].sum().reset_index()
     pods = view.frames().pods[
-        ["namespace", "name", "cpu_request", "cpu_limit", "memory_request", "memory_limit"]
+        [Pods.NAMESPACE, Pods.NAME, Pods.CPU_REQUEST, Pods.CPU_LIMIT, Pods.MEMORY_REQUEST, Pods.MEMORY_LIMIT]
     ]
-    merged = used.merge(pods, on=["namespace", "name"], how="left")
-    merged = merged.sort_values(args.by, ascending=False, kind="stable")
+    merged = used.merge(pods, on=keys, how="left")
+    by = {"cpu": PodMetrics.CPU, "memory": PodMetrics.MEMORY}[args.by]
+    merged = merged.sort_values(by, ascending=False, kind="stable")
     lines = []
     for row in merged.head(args.limit).to_dict("records"):
+        cpu, memory = row[PodMetrics.CPU], row[PodMetrics.MEMORY]
         lines.append(
-            f"{row['namespace']}/{row['name']} | {row['cpu']:.3f} | {_pct(row['cpu'], row['cpu_request'])} | "
-            f"{_pct(row['cpu'], row['cpu_limit'])} | {row['memory'] / _MIB:.0f} | "
-            f"{_pct(row['memory'], row['memory_request'])} | {_pct(row['memory'], row['memory_limit'])}"
+            f"{row[PodMetrics.NAMESPACE]}/{row[PodMetrics.NAME]} | {cpu:.3f} | "
+            f"{_pct(cpu, row[Pods.CPU_REQUEST])} | {_pct(cpu, row[Pods.CPU_LIMIT])} | {memory / _MIB:.0f} | "
+            f"{_pct(memory, row[Pods.MEMORY_REQUEST])} | {_pct(memory, row[Pods.MEMORY_LIMIT])}"
         )
     head = f"top pods by {args.by}: {len(merged)} measured" + (
         f" in {args.namespace}" if args.namespace else ""
@@ -81,15 +89,19 @@ def _top_pods(view: ClusterView, metrics: pd.DataFrame, args: TopArgs) -> ToolOu
 
 
 def _top_nodes(nodes: pd.DataFrame, metrics: pd.DataFrame, args: TopArgs) -> ToolOutput:
-    merged = metrics[["name", "cpu", "memory"]].merge(
-        nodes[["name", "cpu_allocatable", "memory_allocatable", "ready"]], on="name", how="left"
+    merged = metrics[[NodeMetrics.NAME, NodeMetrics.CPU, NodeMetrics.MEMORY]].merge(
+        nodes[[Nodes.NAME, Nodes.CPU_ALLOCATABLE, Nodes.MEMORY_ALLOCATABLE, Nodes.READY]],
+        on=Nodes.NAME,
+        how="left",
     )
-    merged = merged.sort_values(args.by, ascending=False, kind="stable")
+    by = {"cpu": NodeMetrics.CPU, "memory": NodeMetrics.MEMORY}[args.by]
+    merged = merged.sort_values(by, ascending=False, kind="stable")
     lines = []
     for row in merged.head(args.limit).to_dict("records"):
+        cpu, memory = row[NodeMetrics.CPU], row[NodeMetrics.MEMORY]
         lines.append(
-            f"{row['name']} | {row['cpu']:.3f} | {_pct(row['cpu'], row['cpu_allocatable'])} | "
-            f"{row['memory'] / _MIB:.0f} | {_pct(row['memory'], row['memory_allocatable'])} | {row['ready']}"
+            f"{row[Nodes.NAME]} | {cpu:.3f} | {_pct(cpu, row[Nodes.CPU_ALLOCATABLE])} | "
+            f"{memory / _MIB:.0f} | {_pct(memory, row[Nodes.MEMORY_ALLOCATABLE])} | {row[Nodes.READY]}"
         )
     head = (
         f"top nodes by {args.by}\nnode | cpu (cores) | of allocatable | memory (MiB) | of allocatable | ready"
@@ -110,29 +122,29 @@ def frame_summary(view: ClusterView, args: SummaryArgs) -> ToolOutput:
         return failure(f"no frame {args.frame!r}; frames: {', '.join(names)}")
     df = frames[args.frame]
     dtypes = schema.dtypes(args.frame)
-    groupable = [c for c, d in dtypes.items() if d in {"category", "string", "bool"} and c not in {"uid"}]
+    groupable = [c for c, d in dtypes.items() if d in _GROUPABLE and c != Frame.UID]
     bad = [c for c in args.group_by if c not in groupable]
     if bad:
         return failure(
             f"cannot group {args.frame} by {', '.join(bad)}; group by one of: {', '.join(groupable)}"
         )
-    if args.sum is not None and dtypes.get(args.sum) not in {"Int64", "float64"}:
-        numeric = [c for c, d in dtypes.items() if d in {"Int64", "float64"}]
+    if args.sum is not None and dtypes.get(args.sum) not in _NUMERIC:
+        numeric = [c for c, d in dtypes.items() if d in _NUMERIC]
         return failure(f"{args.frame}.{args.sum} is not a number; sum one of: {', '.join(numeric) or 'none'}")
-    if view.namespaces is not None and "namespace" in df.columns:
-        df = df[df["namespace"].isin([*view.namespaces, ""])]
+    if view.namespaces is not None and Frame.NAMESPACE in df.columns:
+        df = df[df[Frame.NAMESPACE].isin([*view.namespaces, ""])]
     if args.namespace is not None:
-        df = df[df["namespace"] == args.namespace]
+        df = df[df[Frame.NAMESPACE] == args.namespace]
     head = f"{args.frame}: {len(df)} rows" + (f" in {args.namespace}" if args.namespace else "")
     if not args.group_by:
         total = f"; {args.sum} total {df[args.sum].sum()}" if args.sum else ""
         return ToolOutput(head + total + "; pass group_by=[...] for counts by group")
     keys = [df[c].astype("string").fillna("<none>") for c in args.group_by]
     grouped = df.groupby(keys, dropna=False, observed=True)
-    counts = grouped.size().rename("count").to_frame()
+    counts = grouped.size().rename(_COUNT).to_frame()
     if args.sum:
         counts[f"sum of {args.sum}"] = grouped[args.sum].sum()
-    counts = counts.sort_values("count", ascending=False, kind="stable")
+    counts = counts.sort_values(_COUNT, ascending=False, kind="stable")
     header = " | ".join([*args.group_by, *counts.columns])
     lines = []
     for key, row in counts.head(args.top).iterrows():

@@ -16,37 +16,101 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workbench.agent._bounds import ToolOutput, bounded, failure, table
 from workbench.agent._context import ClusterView
+from workbench.frames.schema import (
+    Col,
+    ConfigMaps,
+    CronJobs,
+    DaemonSets,
+    Deployments,
+    Endpoints,
+    Frame,
+    Hpas,
+    Ingresses,
+    Jobs,
+    Namespaces,
+    NetworkPolicies,
+    Nodes,
+    Pdbs,
+    Pods,
+    Pvcs,
+    Pvs,
+    ReplicaSets,
+    Secrets,
+    Services,
+    StatefulSets,
+    StorageClasses,
+    frame_schema,
+)
 from workbench.sources import builtin
 
 NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9._:-]{0,251}[A-Za-z0-9])?$"
 """Object and namespace names: no slashes, so a name can never turn into another API path."""
 
-LISTABLE: dict[str, tuple[str, ...]] = {
-    "pods": ("namespace", "name", "status", "ready_containers", "containers", "restarts", "node",
-             "owner_name"),
-    "deployments": ("namespace", "name", "replicas", "ready_replicas", "available_replicas",
-                    "updated_replicas", "progressing_reason"),
-    "replicasets": ("namespace", "name", "replicas", "ready_replicas", "owner_name", "revision"),
-    "statefulsets": ("namespace", "name", "replicas", "ready_replicas", "update_revision"),
-    "daemonsets": ("namespace", "name", "desired_pods", "ready_pods", "unavailable_pods"),
-    "jobs": ("namespace", "name", "status", "reason", "succeeded", "failed", "active", "owner_name"),
-    "cronjobs": ("namespace", "name", "schedule", "suspend", "last_schedule", "last_successful", "active"),
-    "services": ("namespace", "name", "type", "cluster_ip", "ports", "selector"),
-    "endpoints": ("namespace", "name", "ready_addresses", "not_ready_addresses", "not_ready_pods"),
-    "ingresses": ("namespace", "name", "ingress_class", "routes"),
-    "networkpolicies": ("namespace", "name", "pod_selector", "deny_all_ingress", "deny_all_egress"),
-    "configmaps": ("namespace", "name", "keys"),
-    "secrets": ("namespace", "name", "type", "keys"),
-    "pvcs": ("namespace", "name", "phase", "storage_class", "storage_request", "volume_name"),
-    "pvs": ("name", "phase", "claim_namespace", "claim_name", "storage_class", "reclaim_policy"),
-    "storageclasses": ("name", "provisioner", "default", "binding_mode"),
-    "hpas": ("namespace", "name", "target_kind", "target_name", "min_replicas", "max_replicas",
-             "current_replicas", "desired_replicas", "scaling_active_reason"),
-    "pdbs": ("namespace", "name", "min_available", "max_unavailable", "disruptions_allowed"),
-    "namespaces": ("name", "phase"),
-    "nodes": ("name", "ready_status", "unschedulable", "roles", "taints", "memory_pressure", "disk_pressure",
-              "kubelet_version"),
+LISTABLE: dict[str, tuple[Col, ...]] = {
+    "pods": (
+        Pods.NAMESPACE, Pods.NAME, Pods.STATUS, Pods.READY_CONTAINERS, Pods.CONTAINERS, Pods.RESTARTS,
+        Pods.NODE, Pods.OWNER_NAME,
+    ),
+    "deployments": (
+        Deployments.NAMESPACE, Deployments.NAME, Deployments.REPLICAS, Deployments.READY_REPLICAS,
+        Deployments.AVAILABLE_REPLICAS, Deployments.UPDATED_REPLICAS, Deployments.PROGRESSING_REASON,
+    ),
+    "replicasets": (
+        ReplicaSets.NAMESPACE, ReplicaSets.NAME, ReplicaSets.REPLICAS, ReplicaSets.READY_REPLICAS,
+        ReplicaSets.OWNER_NAME, ReplicaSets.REVISION,
+    ),
+    "statefulsets": (
+        StatefulSets.NAMESPACE, StatefulSets.NAME, StatefulSets.REPLICAS, StatefulSets.READY_REPLICAS,
+        StatefulSets.UPDATE_REVISION,
+    ),
+    "daemonsets": (
+        DaemonSets.NAMESPACE, DaemonSets.NAME, DaemonSets.DESIRED_PODS, DaemonSets.READY_PODS,
+        DaemonSets.UNAVAILABLE_PODS,
+    ),
+    "jobs": (
+        Jobs.NAMESPACE, Jobs.NAME, Jobs.STATUS, Jobs.REASON, Jobs.SUCCEEDED, Jobs.FAILED, Jobs.ACTIVE,
+        Jobs.OWNER_NAME,
+    ),
+    "cronjobs": (
+        CronJobs.NAMESPACE, CronJobs.NAME, CronJobs.SCHEDULE, CronJobs.SUSPEND, CronJobs.LAST_SCHEDULE,
+        CronJobs.LAST_SUCCESSFUL, CronJobs.ACTIVE,
+    ),
+    "services": (
+        Services.NAMESPACE, Services.NAME, Services.TYPE, Services.CLUSTER_IP, Services.PORTS,
+        Services.SELECTOR,
+    ),
+    "endpoints": (
+        Endpoints.NAMESPACE, Endpoints.NAME, Endpoints.READY_ADDRESSES, Endpoints.NOT_READY_ADDRESSES,
+        Endpoints.NOT_READY_PODS,
+    ),
+    "ingresses": (Ingresses.NAMESPACE, Ingresses.NAME, Ingresses.INGRESS_CLASS, Ingresses.ROUTES),
+    "networkpolicies": (
+        NetworkPolicies.NAMESPACE, NetworkPolicies.NAME, NetworkPolicies.POD_SELECTOR,
+        NetworkPolicies.DENY_ALL_INGRESS, NetworkPolicies.DENY_ALL_EGRESS,
+    ),
+    "configmaps": (ConfigMaps.NAMESPACE, ConfigMaps.NAME, ConfigMaps.KEYS),
+    "secrets": (Secrets.NAMESPACE, Secrets.NAME, Secrets.TYPE, Secrets.KEYS),
+    "pvcs": (
+        Pvcs.NAMESPACE, Pvcs.NAME, Pvcs.PHASE, Pvcs.STORAGE_CLASS, Pvcs.STORAGE_REQUEST, Pvcs.VOLUME_NAME,
+    ),
+    "pvs": (
+        Pvs.NAME, Pvs.PHASE, Pvs.CLAIM_NAMESPACE, Pvs.CLAIM_NAME, Pvs.STORAGE_CLASS, Pvs.RECLAIM_POLICY,
+    ),
+    "storageclasses": (
+        StorageClasses.NAME, StorageClasses.PROVISIONER, StorageClasses.DEFAULT, StorageClasses.BINDING_MODE,
+    ),
+    "hpas": (
+        Hpas.NAMESPACE, Hpas.NAME, Hpas.TARGET_KIND, Hpas.TARGET_NAME, Hpas.MIN_REPLICAS, Hpas.MAX_REPLICAS,
+        Hpas.CURRENT_REPLICAS, Hpas.DESIRED_REPLICAS, Hpas.SCALING_ACTIVE_REASON,
+    ),
+    "pdbs": (Pdbs.NAMESPACE, Pdbs.NAME, Pdbs.MIN_AVAILABLE, Pdbs.MAX_UNAVAILABLE, Pdbs.DISRUPTIONS_ALLOWED),
+    "namespaces": (Namespaces.NAME, Namespaces.PHASE),
+    "nodes": (
+        Nodes.NAME, Nodes.READY_STATUS, Nodes.UNSCHEDULABLE, Nodes.ROLES, Nodes.TAINTS, Nodes.MEMORY_PRESSURE,
+        Nodes.DISK_PRESSURE, Nodes.KUBELET_VERSION,
+    ),
 }  # fmt: skip
+"""The frames the agent may list, and the columns a listing shows (from workbench/frames/schema.py)."""
 _SHORT = {
     "po": "pods", "deploy": "deployments", "rs": "replicasets", "sts": "statefulsets", "ds": "daemonsets",
     "cj": "cronjobs", "svc": "services", "ep": "endpoints", "ing": "ingresses", "netpol": "networkpolicies",
@@ -98,9 +162,9 @@ def out_of_scope(view: ClusterView, namespace: str | None) -> str | None:
 
 
 def in_scope(view: ClusterView, df: pd.DataFrame) -> pd.DataFrame:
-    if view.namespaces is None or "namespace" not in df.columns:
+    if view.namespaces is None or Frame.NAMESPACE not in df.columns:
         return df
-    return df[df["namespace"].isin([*view.namespaces, ""])]
+    return df[df[Frame.NAMESPACE].isin([*view.namespaces, ""])]
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -111,15 +175,16 @@ def list_resources(view: ClusterView, args: ListArgs) -> ToolOutput:
         return failure(problem)
     df = in_scope(view, view.frames()[args.kind])
     if args.namespace is not None:
-        df = df[df["namespace"] == args.namespace]
+        df = df[df[Frame.NAMESPACE] == args.namespace]
     if args.selector:
-        if "labels" not in df.columns:
+        labels_col = _labels_column(args.kind)
+        if labels_col is None or labels_col not in df.columns:
             return failure(f"{args.kind} have no labels to select on; drop selector=")
         try:
             match = parse_selector(args.selector)
         except ValueError as err:
             return failure(str(err))
-        df = df[[match(labels if isinstance(labels, dict) else {}) for labels in df["labels"]]]
+        df = df[[match(labels if isinstance(labels, dict) else {}) for labels in df[labels_col]]]
     if args.status is not None:
         keep = _status_filter(args.kind, args.status, df)
         if keep is None:
@@ -140,29 +205,39 @@ def list_resources(view: ClusterView, args: ListArgs) -> ToolOutput:
     )
 
 
+def _labels_column(frame: str) -> Col | None:
+    """The frame's declared labels column, None when its schema has none."""
+    col = getattr(frame_schema(frame), "LABELS", None)
+    return col if isinstance(col, Col) else None
+
+
 def _status_filter(frame: str, status: str, df: pd.DataFrame) -> pd.Series[Any] | None:
-    if frame == "pods":
-        text = df["status"].astype("string").fillna("")
+    if frame == Pods.FRAME:
+        text = df[Pods.STATUS].astype("string").fillna("")
         bad = text.str.contains(r"Err|BackOff|Crash|OOM|Error|Evicted|Unknown|Init:|Failed", regex=True)
-        running = df["phase"] == "Running"
+        running = df[Pods.PHASE] == "Running"
         return {
-            "failing": bad | (df["phase"] == "Failed") | (running & ~df["ready"] & (df["restarts"] > 0)),
-            "pending": df["phase"] == "Pending",
-            "not-ready": running & ~df["ready"],
+            "failing": bad
+            | (df[Pods.PHASE] == "Failed")
+            | (running & ~df[Pods.READY] & (df[Pods.RESTARTS] > 0)),
+            "pending": df[Pods.PHASE] == "Pending",
+            "not-ready": running & ~df[Pods.READY],
         }[status]
-    if frame == "nodes":
-        pressure = df["memory_pressure"] | df["disk_pressure"] | df["pid_pressure"]
-        return {"failing": ~df["ready"] | pressure, "not-ready": ~df["ready"]}.get(status)
-    if frame in {"deployments", "statefulsets"} and status != "pending":
-        return df["ready_replicas"].fillna(0) < df["replicas"].fillna(0)
-    if frame == "daemonsets" and status != "pending":
-        return df["ready_pods"].fillna(0) < df["desired_pods"].fillna(0)
-    if frame == "jobs":
-        return df["status"] == ("Failed" if status == "failing" else "Running")
-    if frame == "pvcs":
-        return df["phase"] == ("Lost" if status == "failing" else "Pending")
-    if frame == "endpoints" and status != "pending":
-        return df["ready_addresses"].fillna(0) == 0
+    if frame == Nodes.FRAME:
+        pressure = df[Nodes.MEMORY_PRESSURE] | df[Nodes.DISK_PRESSURE] | df[Nodes.PID_PRESSURE]
+        return {"failing": ~df[Nodes.READY] | pressure, "not-ready": ~df[Nodes.READY]}.get(status)
+    if frame == Deployments.FRAME and status != "pending":
+        return df[Deployments.READY_REPLICAS].fillna(0) < df[Deployments.REPLICAS].fillna(0)
+    if frame == StatefulSets.FRAME and status != "pending":
+        return df[StatefulSets.READY_REPLICAS].fillna(0) < df[StatefulSets.REPLICAS].fillna(0)
+    if frame == DaemonSets.FRAME and status != "pending":
+        return df[DaemonSets.READY_PODS].fillna(0) < df[DaemonSets.DESIRED_PODS].fillna(0)
+    if frame == Jobs.FRAME:
+        return df[Jobs.STATUS] == ("Failed" if status == "failing" else "Running")
+    if frame == Pvcs.FRAME:
+        return df[Pvcs.PHASE] == ("Lost" if status == "failing" else "Pending")
+    if frame == Endpoints.FRAME and status != "pending":
+        return df[Endpoints.READY_ADDRESSES].fillna(0) == 0
     return None
 
 

@@ -31,6 +31,7 @@ ROOT = "(cluster)"
 _ID, _PARENT, _LABEL, _VALUE, _RANK, _HOVER, _REF = "id", "parent", "label", "value", "rank", "hover", "ref"
 _ALL_LEVELS_UP_TO = 300  # tiles drawn down to the pods at once; above it, down to workloads
 _NS, _WK, _WN, _POD = "ns", "workload_kind", "workload_name", "pod"
+_FOLDED = "count"  # the "others" table's own column: how many workloads a tile folds together
 
 
 def health_map(
@@ -255,16 +256,17 @@ def _fold(workloads: pd.DataFrame, leaves: int, namespaces: int) -> tuple[pd.Dat
     order = workloads.sort_values([_RANK, _VALUE], ascending=[False, False], kind="stable")
     kept, rest = order.iloc[:keep_count], order.iloc[keep_count:]
     grouped = rest.groupby(_PARENT, sort=True)
-    others = grouped.agg(value=(_VALUE, "sum"), rank=(_RANK, "max"), count=(_VALUE, "size")).reset_index()
+    folded_by = {_VALUE: (_VALUE, "sum"), _RANK: (_RANK, "max"), _FOLDED: (_VALUE, "size")}
+    others = grouped.agg(**folded_by).reset_index()
     parent = others[_PARENT].astype("string")
     folded = pd.DataFrame(
         {
             _ID: parent + "/(others)",
             _PARENT: parent,
-            _LABEL: "(" + others["count"].astype("string") + " others)",
+            _LABEL: "(" + others[_FOLDED].astype("string") + " others)",
             _VALUE: others[_VALUE].astype("int64"),
             _RANK: others[_RANK].astype("int64"),
-            _HOVER: others["count"].astype("string") + " workloads folded together (the healthiest)",
+            _HOVER: others[_FOLDED].astype("string") + " workloads folded together (the healthiest)",
             _REF: "",
         }
     )

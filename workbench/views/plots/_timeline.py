@@ -43,6 +43,8 @@ _OBJ, _REASON, _FIRST, _LAST, _COUNT, _TEXT, _GROUP = (
     "text",
     "group",
 )
+# Columns of the table `_rank` orders objects by (the views' own): one row per object.
+_ORDER_RANK, _ORDER_TOTAL, _ORDER_NAME = "rank", "total", "name"
 
 
 def timeline(
@@ -224,9 +226,11 @@ def _rank(table: pd.DataFrame, report: AnalysisReport | None) -> tuple[list[str]
         names = pd.Series(totals.index, dtype="string")
         ranks, _, summaries = obj.lookup(obj.worst_by(per, [_OBJ]), [names])
         worst = {str(n): f"finding: {_short(str(s))}" for n, s in zip(names, summaries, strict=True) if s}
-    order = pd.DataFrame({"rank": ranks, "total": totals.to_numpy(), "name": totals.index})
-    order = order.sort_values(["rank", "total", "name"], ascending=[False, False, True], kind="stable")
-    return [str(name) for name in order["name"]], worst
+    order = pd.DataFrame({_ORDER_RANK: ranks, _ORDER_TOTAL: totals.to_numpy(), _ORDER_NAME: totals.index})
+    order = order.sort_values(
+        [_ORDER_RANK, _ORDER_TOTAL, _ORDER_NAME], ascending=[False, False, True], kind="stable"
+    )
+    return [str(name) for name in order[_ORDER_NAME]], worst
 
 
 def _short(message: str, limit: int = 160) -> str:
