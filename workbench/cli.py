@@ -225,7 +225,9 @@ def _demo(args: argparse.Namespace) -> int:
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt  # SIGTERM stops the demo as Ctrl-C does: JupyterLab, then the sandbox
 
-    signal.signal(signal.SIGTERM, interrupt)
+    # SIGINT too: a shell starts background jobs with it ignored, and then Python leaves it so.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, interrupt)
     browser = args.browser if args.browser is not None else has_display()
     demo = Demo(
         port=args.port, scenario=args.scenario, speed=args.speed, workdir=args.workdir, open_browser=browser
