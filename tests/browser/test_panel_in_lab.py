@@ -3,16 +3,26 @@ with the offline assistant: the shortcut opens the panel, which shows the agent 
 badge; "what's wrong?" streams an answer with finding and plan cards; Dry-run shows the diff in the card
 (and changes nothing in the cluster); "Insert cell below" puts the plan's cell into the notebook, not run;
 "Why did this fail?" attaches a failed cell, and ``@incidents`` a DataFrame described by the kernel.
+Then the person approves the inserted cell by typing a name into its ``APPROVED_BY = ""`` line and runs
+it with Shift+Enter: its output shows the dry run and the apply (the step applied, the rollout
+verified), the cell's outputs carry the audit records, the scenario's own checks pass (the cluster
+healed), and the panel's refreshed badge says so. The sandbox's clock is stepped by hand until then
+(so asking and dry-running provably change nothing) and runs on its own, sped up, from the approval
+on (so the rollout the apply waits for ends in a few real seconds).
 
-A screenshot goes to docs/screenshots/panel-in-lab.png once the DOM shows every element inside it,
-when ``WORKBENCH_SCREENSHOTS=1`` (``make screenshots``); otherwise to the test's temporary directory.
+Screenshots go to docs/screenshots/ (panel-in-lab.png, remediation-in-lab.png) once the DOM shows every
+element inside them, when ``WORKBENCH_SCREENSHOTS=1`` (``make screenshots``); otherwise to the test's
+temporary directory.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pytest
@@ -20,8 +30,12 @@ import pytest
 from tests.browser._lab import CHROMIUM, CHROMIUM_ARGS, Lab, chromium_or_skip, jupyter_lab
 from tests.browser.test_widgets_in_lab import png_size
 from workbench import sandbox as sandbox_pkg
+from workbench.model import AUDIT_MIME
 
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "panel-in-lab.png"
+if TYPE_CHECKING:
+    from workbench.sandbox._scenarios._checks import CheckReport
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 1000}
 WAIT_MS = 180_000
 """How long a step may take in the browser (the first question pulls and analyses; 2 busy cores)."""
@@ -32,6 +46,12 @@ import pandas as pd
 
 incidents = pd.DataFrame({"service": ["invoice-api"], "restarts": [8]})"""
 FAILING = "incidents.restarts_total.sum()  # the column is called restarts"
+APPROVER = "sre@example.com"
+SPEED = 40.0
+"""Simulated seconds per real second once the clock runs: the rollout (probes, graceful deletion)
+takes a few real seconds."""
+HEAL_SECONDS = 60.0
+"""Real seconds the old pods may take to go after the apply's verification (not expected to be used)."""
 
 
 def notebook(path: Path) -> None:
@@ -46,14 +66,15 @@ def notebook(path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_panel_answers_shows_a_plan_dry_runs_it_and_inserts_its_cell(tmp_path: Path) -> None:
+def test_the_panel_answers_shows_a_plan_whose_inserted_cell_heals_the_cluster(tmp_path: Path) -> None:
     chromium_or_skip()
     from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - only once it is known to exist
 
     root = tmp_path / "lab"
     root.mkdir()
     notebook(root / "incident.ipynb")
-    with sandbox_pkg.start(scenario="crashloop", manual_clock=True) as sb:
+    # speed only matters once the clock goes live, right before the approved cell runs.
+    with sandbox_pkg.start(scenario="crashloop", manual_clock=True, speed=SPEED) as sb:
         sb.advance(600)
         env = {
             "KUBECONFIG": str(sb.kubeconfig),
@@ -72,13 +93,27 @@ def test_the_panel_answers_shows_a_plan_dry_runs_it_and_inserts_its_cell(tmp_pat
                 _dry_run(page, expect)
                 assert sb.api.store.resource_version == version  # asking and dry-running change nothing
                 keep = os.environ.get("WORKBENCH_SCREENSHOTS") == "1"
-                _screenshot(page, DOCS_SCREENSHOT if keep else tmp_path / "panel-in-lab.png")
+                _screenshot(page, (DOCS if keep else tmp_path) / "panel-in-lab.png")
                 _insert(page, expect)
                 _attachments(page, expect)
+                assert sb.api.store.resource_version == version  # nor do inserting and attaching
+                assert not sb.check().passed  # still broken: nothing has been approved
+                sb.clock.go_live()  # from here the control plane runs on its own, SPEED times real time
+                _approve_and_run(page, expect)
+                report = _healed(sb)
+                assert report.passed, f"the cluster did not heal after the cell ran:\n{report}"
+                panel = page.locator(PANEL)
+                panel.locator("button.jp-KubeWorkbench-refresh").click()  # pull and analyse again
+                expect(panel.locator(".jp-KubeWorkbench-health")).to_have_text("healthy")
+                _remediation_screenshot(page, (DOCS if keep else tmp_path) / "remediation-in-lab.png")
             finally:
                 browser.close()
     assert lab.refused == []  # nothing but the local server was asked for anything
-    assert "dry-run" in (tmp_path / "audit.jsonl").read_text()
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    # The panel's dry run, the cell's dry run, then the cell's apply under the typed-in approval.
+    assert [r["event"] for r in records] == ["dry-run", "dry-run", "apply"]
+    assert records[-1]["approved_by"] == APPROVER
+    assert records[-1]["ok"] is True
 
 
 def _open(page: Any, lab: Lab, expect: Any) -> None:
@@ -170,6 +205,79 @@ def _attachments(page: Any, expect: Any) -> None:
     # The kernel described the DataFrame: no "could not be attached" error on either turn.
     expect(why.locator(".jp-KubeWorkbench-error")).to_have_count(0)
     expect(mention.locator(".jp-KubeWorkbench-error")).to_have_count(0)
+
+
+def _approve_and_run(page: Any, expect: Any) -> None:
+    """Type a name between the quotes of ``APPROVED_BY = ""`` in the inserted cell, and Shift+Enter."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(1)
+    before = _source(page, 1)
+    line = cell.locator(".cm-line", has_text='APPROVED_BY = ""')
+    expect(line).to_have_count(1)
+    line.click()
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")  # between the two quotes
+    page.keyboard.type(APPROVER)
+    assert _source(page, 1) == before.replace('APPROVED_BY = ""', f'APPROVED_BY = "{APPROVER}"')
+    page.keyboard.press("Shift+Enter")
+    outputs = cell.locator(".jp-OutputArea-output")
+    dry_run = outputs.locator(".wb-dry-run")
+    applied = outputs.locator(".wb-apply")
+    expect(applied).to_be_visible()  # apply returns after its verification: this waits for the rollout
+    expect(cell.locator(".jp-InputArea-prompt")).to_have_text(re.compile(r"^\[\d+\]:$"))  # run, not "[*]:"
+    expect(outputs).to_have_count(2)  # the dry run and the apply: no error, no warning on stderr
+    expect(dry_run.locator(".wb-verdict")).to_have_text("Ready to approve")
+    expect(dry_run.locator(".wb-diff-add", has_text="DATABASE_URL").first).to_be_visible()
+    expect(applied.locator(".wb-approval")).to_contain_text(f"Approved by {APPROVER}")
+    expect(applied.locator(".wb-step .wb-status")).to_have_text(["applied"])
+    expect(applied.locator(".wb-verification.wb-ok")).to_contain_text("Verified: 2 of 2 updated, 2 available")
+    expect(applied.locator(".wb-verdict")).to_have_text("1 step applied and verified")
+    expect(applied.locator(".wb-rollback")).to_contain_text("result.rollback_plan().to_cell()")
+    # The audit records of both, under their own MIME type, in the cell's saved outputs.
+    audits = page.evaluate(
+        """(mime) => window.jupyterapp.shell.currentWidget.content.model.cells.get(1).outputs.toJSON()
+            .filter((o) => o.data && o.data[mime]).map((o) => o.data[mime])""",
+        AUDIT_MIME,
+    )
+    assert [(a["event"], a["ok"], a["approved_by"]) for a in audits] == [
+        ("dry-run", True, ""),
+        ("apply", True, APPROVER),
+    ]
+    assert audits[0]["digest"] == audits[1]["digest"]  # the plan applied is the plan previewed
+
+
+def _healed(sb: sandbox_pkg.Sandbox) -> CheckReport:
+    """The scenario's checks, once they pass (the replaced pods may still be terminating) or time is up."""
+    deadline = time.monotonic() + HEAL_SECONDS
+    while not (report := sb.check()).passed and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return report
+
+
+def _source(page: Any, index: int) -> str:
+    source: str = page.evaluate(
+        "(i) => window.jupyterapp.shell.currentWidget.content.model.cells.get(i).sharedModel.getSource()",
+        index,
+    )
+    return source
+
+
+def _remediation_screenshot(page: Any, path: Path) -> None:
+    # The end of the dry run (its diff) above the apply's result, and the panel's badge beside them.
+    verification = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".wb-apply .wb-verification")
+    verification.evaluate("(line) => line.scrollIntoView({block: 'center'})")
+    for selector in (
+        f"{PANEL} .jp-KubeWorkbench-health",
+        ".wb-dry-run .wb-diff-add:has-text('invoice-api-db')",  # the last line the diff adds
+        ".wb-apply .wb-approval",
+        ".wb-apply .wb-verdict",
+        ".wb-apply .wb-status",
+        ".wb-apply .wb-verification.wb-ok",
+    ):
+        inside_viewport_of(page, selector)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    assert png_size(path) == (VIEWPORT["width"], VIEWPORT["height"])
+    assert path.stat().st_size > 50_000  # a rendered lab with the cell's output, not a blank frame
 
 
 def _screenshot(page: Any, path: Path) -> None:
