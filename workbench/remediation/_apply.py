@@ -33,10 +33,11 @@ from workbench.model import (
 )
 from workbench.model._plans import SCHEMAS
 from workbench.remediation._client import PATCH_CONTENT_TYPES, Writer
-from workbench.remediation._diff import readable, restore_patch
+from workbench.remediation._diff import readable, restore_patch, restore_strategic
 from workbench.remediation._steps import Write, key, path_of, prepare
 
 CONFLICT_RETRIES = 3
+_TEMPLATED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"})
 _RESTORABLE = ("PUT", "PATCH")
 
 
@@ -234,18 +235,21 @@ def _undo(run: _Run) -> dict[int, bool]:
 
 
 def rollback_plan(plan: Plan, run: _Run) -> Plan | None:
-    """A plan of merge patches that restores each changed object's desired state, newest first."""
+    """A plan of patches that restores each changed object's desired state, newest first."""
     steps = []
     for k in reversed(list(run.before)):
         target = run.refs[k].target
-        patch = restore_patch(run.state[k], run.before[k])
+        # Workloads get a strategic patch naming only the containers and fields that change.
+        strategic = target.kind in _TEMPLATED
+        after, before = run.state[k], run.before[k]
+        patch = restore_strategic(after, before) if strategic else restore_patch(after, before)
         if not patch or target.kind not in SCHEMAS[Action.PATCH].kinds:
             continue
         steps.append(
             PlanStep(
                 Action.PATCH,
                 target,
-                {"patch_type": "merge", "patch": patch},
+                {"patch_type": "strategic" if strategic else "merge", "patch": patch},
                 f"Restore {target} as it was before {plan.title!r}",
                 reason=f"rollback of {plan.digest}",
             )

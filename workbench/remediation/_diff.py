@@ -106,3 +106,67 @@ def template_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> boo
     """Whether the pod template differs, i.e. the workload's pods will be replaced."""
     a, b = before.get("spec") or {}, after.get("spec") or {}
     return bool(a.get("template") != b.get("template"))
+
+
+# The list fields whose items Kubernetes' strategic merge patch merges by a key (the rest are replaced
+# whole); enough for what plans change: containers, their env, mounts and ports, and pod volumes.
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "ports": "containerPort",
+}
+
+
+def strategic_patch(current: Any, target: Any, field: str = "") -> Any:
+    """The strategic merge patch that turns ``current`` into ``target`` (``None``: no change).
+
+    Like `merge_patch`, but lists of items with a merge key (`MERGE_KEYS`) list only the items that
+    change — each by its key, with ``"$patch": "delete"`` for one that goes — so a rollback of one
+    container's image names that container and that field, not the whole pod template.
+    """
+    key = MERGE_KEYS.get(field)
+    if key and _keyed(current, key) and _keyed(target, key):
+        old = {item[key]: item for item in current}
+        new = {item[key]: item for item in target}
+        if [k for k in old if k in new] != [k for k in new if k in old]:
+            # Reordered: only a whole list says so, and a keyed list is replaced only on request.
+            return [*copy.deepcopy(target), {"$patch": "replace"}]
+        items = []
+        for name in dict.fromkeys([*old, *new]):
+            if name not in new:
+                items.append({key: name, "$patch": "delete"})
+            elif name not in old:
+                items.append(copy.deepcopy(new[name]))
+            elif (sub := strategic_patch(old[name], new[name])) not in (None, {}):
+                items.append({key: name, **sub})
+        return items or None
+    if not isinstance(current, dict) or not isinstance(target, dict):
+        return None if current == target else copy.deepcopy(target)
+    patch: dict[str, Any] = {}
+    for name in dict.fromkeys([*current, *target]):
+        if name not in target:
+            patch[name] = None
+        elif name not in current:
+            patch[name] = copy.deepcopy(target[name])
+        else:
+            sub = strategic_patch(current[name], target[name], name)
+            if sub is not None and sub != {}:
+                patch[name] = sub
+            elif sub is None and current[name] != target[name]:
+                patch[name] = None  # target value is JSON null
+    return patch
+
+
+def _keyed(value: Any, key: str) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) and key in i for i in value)
+
+
+def restore_strategic(after: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """`restore_patch` as a strategic merge patch (for the kinds the server merges strategically)."""
+    patch = restore_patch(after, before)
+    if "spec" in patch and isinstance(after.get("spec"), dict) and isinstance(before.get("spec"), dict):
+        patch["spec"] = strategic_patch(after["spec"], before["spec"])
+    return patch
