@@ -111,11 +111,12 @@ def test_bad_options_name_the_fix() -> None:
         sandbox.start(port=70000)
 
 
-def test_the_demo_command_prints_how_to_use_the_sandbox(tmp_path: Path) -> None:
+def test_sandbox_start_prints_how_to_use_the_sandbox(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [
             ".venv/bin/workbench" if Path(".venv/bin/workbench").exists() else "workbench",
-            "demo",
+            "sandbox",
+            "start",
             "--kubeconfig",
             str(tmp_path / "demo.kubeconfig"),
         ],

@@ -95,8 +95,11 @@ def test_thresholds_are_positive_and_webgl_matches_plotly_express() -> None:
     assert theme.AGGREGATE_THRESHOLD > 0
 
 
-def test_the_views_package_exports_exactly_its_figures_and_theme_helpers() -> None:
+def test_the_views_package_exports_exactly_its_figures_widgets_and_theme_helpers() -> None:
     assert sorted(views.__all__) == [
+        "ClusterExplorer",
+        "FindingsBoard",
+        "PlanReview",
         "apply_theme",
         "cause_graph",
         "findings_summary",
