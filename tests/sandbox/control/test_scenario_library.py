@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import shlex
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -291,8 +293,11 @@ def run_commands(
         line, stdin = command_parts(command)
         args = shlex.split(line)
         assert args[0] == "kubectl"
+        seen = list(sb.requests)  # held, so the ids of these entries are not reused
         with ThreadPoolExecutor(max_workers=1) as pool:
             running = pool.submit(kubectl, *args[1:], stdin=stdin, check=check)
+            if "delete" in args:
+                _hold_clock_until_watching(sb, running, seen)
             for _ in range(_MAX_COMMAND_SECONDS):
                 try:
                     result = running.result(timeout=0.05)
@@ -306,6 +311,25 @@ def run_commands(
 
 
 _MAX_COMMAND_SECONDS = 600
+
+
+def _hold_clock_until_watching(sb: sandbox.Sandbox, running: Future[Any], seen: list[Any]) -> None:
+    """Keep simulated time still until ``kubectl delete`` watches for the deletion (or finishes).
+
+    kubectl lists the object, then starts an informer that lists it again and watches. If the clock
+    moved in between, the pod could be gone and its StatefulSet's replacement (same name, new uid)
+    be what the informer lists: kubectl would then wait for a deletion that never comes. On a real
+    cluster the gap is milliseconds against a grace period of seconds; a busy test machine can make it
+    longer than one step of this loop.
+    """
+    before = {id(entry) for entry in seen}
+    for _ in range(200):  # 10 s of real time at most
+        if running.done():
+            return
+        fresh = [entry[1] for entry in list(sb.requests) if id(entry) not in before]
+        if any("watch=true" in path or "watch=1" in path for path in fresh):
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture
