@@ -178,3 +178,18 @@ def _shut_down(lab: Lab) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(lab.process.pid, signal.SIGKILL)
             lab.process.wait()
+
+
+def open_and_run_all(page: Any, lab: Lab, notebook: str) -> None:
+    """Open ``notebook`` in JupyterLab, wait for its kernel to be idle, and run every cell."""
+    page.goto(lab.url(f"lab/tree/{notebook}"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.wait_for_function(
+        """() => {
+            const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                && panel.sessionContext.session.kernel;
+            return kernel && kernel.status === "idle";
+        }"""
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 import pytest
 
-from tests.browser._lab import CHROMIUM, CHROMIUM_ARGS, Lab, chromium_or_skip, jupyter_lab
+from tests.browser._lab import CHROMIUM, CHROMIUM_ARGS, Lab, chromium_or_skip, jupyter_lab, open_and_run_all
 from tests.browser.test_widgets_in_lab import png_size
 from workbench import sandbox as sandbox_pkg
 from workbench.model import AUDIT_MIME
@@ -117,17 +117,7 @@ def test_the_panel_answers_shows_a_plan_whose_inserted_cell_heals_the_cluster(tm
 
 
 def _open(page: Any, lab: Lab, expect: Any) -> None:
-    page.goto(lab.url("lab/tree/incident.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_function(
-        """() => {
-            const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const kernel = panel && panel.sessionContext && panel.sessionContext.session
-                && panel.sessionContext.session.kernel;
-            return kernel && kernel.status === "idle";
-        }"""
-    )
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    open_and_run_all(page, lab, "incident.ipynb")
     cells = page.locator(".jp-Notebook .jp-Cell")
     expect(cells.nth(1).locator(".jp-OutputArea-output")).to_contain_text(
         "AttributeError: 'DataFrame' object has no attribute 'restarts_total'"

@@ -14,7 +14,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.browser._lab import CHROMIUM, CHROMIUM_ARGS, Lab, chromium_or_skip, jupyter_lab
+from tests.browser._lab import CHROMIUM, CHROMIUM_ARGS, Lab, chromium_or_skip, jupyter_lab, open_and_run_all
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "widgets-in-lab.png"
 VIEWPORT = {"width": 1440, "height": 2600}
@@ -104,17 +104,7 @@ def test_widgets_render_and_the_review_enables_apply_after_approve(tmp_path: Pat
 
 
 def _run_notebook(page: Any, lab: Lab) -> None:
-    page.goto(lab.url("lab/tree/widgets.ipynb"))
-    page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_function(
-        """() => {
-            const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const kernel = panel && panel.sessionContext && panel.sessionContext.session
-                && panel.sessionContext.session.kernel;
-            return kernel && kernel.status === "idle";
-        }"""
-    )
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    open_and_run_all(page, lab, "widgets.ipynb")
     # Every code cell has run once it shows an execution count.
     page.wait_for_function(
         """(n) => {
