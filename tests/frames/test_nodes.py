@@ -107,3 +107,12 @@ def test_pressure_cordon_zone_and_valued_taints() -> None:
     assert row[Nodes.CPU_CAPACITY] == 3.5
     assert pd.isna(row[Nodes.CPU_ALLOCATABLE])
     assert pd.isna(row[Nodes.PODS_CAPACITY])
+
+
+def test_annotations_are_a_dict(pulled: Pulled) -> None:
+    lost = node(pulled, "node-notready", "kind-worker2")
+    assert lost[Nodes.ANNOTATIONS]["sandbox.workbench.io/kubelet"] == "stopped"
+    healthy = node(pulled, "node-notready", "kind-worker")
+    assert "sandbox.workbench.io/kubelet" not in healthy[Nodes.ANNOTATIONS]
+    page = json.dumps({"kind": "NodeList", "items": [{"metadata": {"name": "bare"}}]}).encode()
+    assert build_nodes(builtin("nodes"), [page])["nodes"].iloc[0][Nodes.ANNOTATIONS] == {}

@@ -8,6 +8,7 @@ import msgspec
 import pandas as pd
 
 from workbench.frames import _decode as d
+from workbench.frames import _mounts as mounts
 from workbench.frames import _objects as o
 from workbench.frames.schema import CronJobs, Jobs
 from workbench.sources._kinds import Kind
@@ -129,6 +130,7 @@ def _job_row(rows: o.Rows, job: Job) -> None:
             (Jobs.SELECTOR, o.match_labels(spec.selector)),
             (Jobs.SELECTOR_EXPRESSIONS, o.match_expressions(spec.selector)),
             (Jobs.IMAGES, o.images(spec.template)),
+            (Jobs.VOLUME_MOUNTS, mounts.volume_mounts(spec.template)),
             (Jobs.STATUS, state),
             (Jobs.REASON, cond.reason if cond is not None else None),
             (Jobs.MESSAGE, cond.message if cond is not None else None),
@@ -173,5 +175,6 @@ def _cronjob_row(rows: o.Rows, cj: CronJob) -> None:
             (CronJobs.ACTIVE, len(status.active)),
             (CronJobs.ACTIVE_JOBS, [ref.name for ref in status.active]),
             (CronJobs.IMAGES, o.images(spec.job_template.spec.template)),
+            (CronJobs.VOLUME_MOUNTS, mounts.volume_mounts(spec.job_template.spec.template)),
         ),
     )

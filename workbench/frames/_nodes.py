@@ -49,8 +49,14 @@ class NodeStatus(msgspec.Struct, rename="camel", gc=False):
     node_info: NodeInfo = msgspec.field(default_factory=NodeInfo)
 
 
+class NodeMeta(d.ObjectMeta, gc=False):
+    """A Node's metadata with its annotations (other kinds' frames do not decode theirs)."""
+
+    annotations: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 class Node(msgspec.Struct, gc=False):
-    metadata: d.ObjectMeta = msgspec.field(default_factory=d.ObjectMeta)
+    metadata: NodeMeta = msgspec.field(default_factory=NodeMeta)
     spec: NodeSpec = msgspec.field(default_factory=NodeSpec)
     status: NodeStatus = msgspec.field(default_factory=NodeStatus)
 
@@ -116,6 +122,7 @@ def _columns(nodes: list[Node]) -> dict[str, list[Any]]:
         Nodes.UID: [m.uid for m in metas],
         Nodes.CREATED: [m.creation_timestamp for m in metas],
         Nodes.LABELS: [m.labels for m in metas],
+        Nodes.ANNOTATIONS: [m.annotations for m in metas],
         Nodes.ROLES: [roles(m.labels) for m in metas],
         Nodes.ZONE: [_first_label(m.labels, ZONE_LABELS) for m in metas],
         Nodes.INSTANCE_TYPE: [_first_label(m.labels, INSTANCE_TYPE_LABELS) for m in metas],

@@ -152,17 +152,28 @@ def selects_everything(selector: LabelSelector | None) -> bool:
 # --- pod templates ----------------------------------------------------------------------------------
 
 
-class TemplateContainer(msgspec.Struct, gc=False):
-    """A template's container: only its image."""
+RAW_EMPTY = msgspec.Raw(b"")
+"""An absent raw JSON field."""
 
+
+class TemplateContainer(msgspec.Struct, rename="camel", gc=False):
+    """A template's container: its name, image and raw volumeMounts (read by `_mounts`)."""
+
+    name: str = ""
     image: str | None = None
+    volume_mounts: msgspec.Raw = RAW_EMPTY
 
 
 class TemplateSpec(msgspec.Struct, rename="camel", gc=False):
-    """A pod template's spec: only the images, init containers first."""
+    """A pod template's spec: its containers, init containers first, and its raw volumes.
+
+    Mounts and volumes stay raw JSON: most templates of a cluster repeat a few texts, which
+    `_mounts` decodes once each.
+    """
 
     containers: list[TemplateContainer] = []
     init_containers: list[TemplateContainer] = []
+    volumes: msgspec.Raw = RAW_EMPTY
 
 
 class PodTemplate(msgspec.Struct, gc=False):

@@ -9,6 +9,7 @@ import msgspec
 import pandas as pd
 
 from workbench.frames import _decode as d
+from workbench.frames import _mounts as mounts
 from workbench.frames import _objects as o
 from workbench.frames.schema import DaemonSets, Deployments, ReplicaSets, StatefulSets
 from workbench.sources._kinds import Kind
@@ -135,9 +136,9 @@ _DAEMONSETS = d.list_decoder(DaemonSet)
 
 
 def _common(
-    meta: o.Meta, selector: o.LabelSelector | None, images: list[str]
+    meta: o.Meta, selector: o.LabelSelector | None, template: o.TemplateSpec | None
 ) -> tuple[tuple[str, object], ...]:
-    """The `_Workload` columns every workload frame starts with."""
+    """The `_Workload` columns every workload frame starts with (``template``: the pod template's spec)."""
     owner_kind, owner_name, owner_uid = o.owner(meta)
     return (
         (Deployments.CREATED, meta.creation_timestamp),
@@ -148,8 +149,13 @@ def _common(
         (Deployments.GENERATION, meta.generation),
         (Deployments.SELECTOR, o.match_labels(selector)),
         (Deployments.SELECTOR_EXPRESSIONS, o.match_expressions(selector)),
-        (Deployments.IMAGES, images),
+        (Deployments.IMAGES, o.spec_images(template) if template is not None else []),
+        (Deployments.VOLUME_MOUNTS, mounts.spec_mounts(template) if template is not None else []),
     )
+
+
+def _spec(template: o.PodTemplate | None) -> o.TemplateSpec | None:
+    return None if template is None else template.spec
 
 
 def build_deployments(kind: Kind, pages: Iterable[bytes]) -> dict[str, pd.DataFrame]:
@@ -176,7 +182,7 @@ def _deployment_row(rows: o.Rows, dep: Deployment) -> None:
     rows.add(
         meta,
         (
-            *_common(meta, spec.selector, o.images(spec.template)),
+            *_common(meta, spec.selector, _spec(spec.template)),
             (Deployments.OBSERVED_GENERATION, status.observed_generation),
             # The API defaults spec.replicas to 1; a raw manifest without it means the same.
             (Deployments.REPLICAS, 1 if spec.replicas is None else spec.replicas),
@@ -217,7 +223,7 @@ def _replicaset_row(rows: o.Rows, rs: ReplicaSet) -> None:
     rows.add(
         meta,
         (
-            *_common(meta, spec.selector, o.images(spec.template)),
+            *_common(meta, spec.selector, _spec(spec.template)),
             (ReplicaSets.OBSERVED_GENERATION, status.observed_generation),
             (ReplicaSets.REPLICAS, 1 if spec.replicas is None else spec.replicas),
             (ReplicaSets.CURRENT_REPLICAS, status.replicas),
@@ -243,7 +249,7 @@ def _statefulset_row(rows: o.Rows, sts: StatefulSet) -> None:
     rows.add(
         meta,
         (
-            *_common(meta, spec.selector, o.images(spec.template)),
+            *_common(meta, spec.selector, _spec(spec.template)),
             (StatefulSets.OBSERVED_GENERATION, status.observed_generation),
             (StatefulSets.REPLICAS, 1 if spec.replicas is None else spec.replicas),
             (StatefulSets.CURRENT_REPLICAS, status.replicas),
@@ -274,7 +280,7 @@ def _daemonset_row(rows: o.Rows, ds: DaemonSet) -> None:
     rows.add(
         meta,
         (
-            *_common(meta, spec.selector, o.spec_images(template.spec)),
+            *_common(meta, spec.selector, template.spec),
             (DaemonSets.OBSERVED_GENERATION, status.observed_generation),
             (DaemonSets.DESIRED_PODS, status.desired_number_scheduled),
             (DaemonSets.CURRENT_PODS, status.current_number_scheduled),

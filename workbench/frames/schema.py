@@ -37,7 +37,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypedDict
 
 import pandas as pd
 
@@ -309,6 +309,7 @@ class Nodes(Frame, frame="nodes", source="nodes"):
 
     CREATED = Col("created", TIME, "metadata.creationTimestamp")
     LABELS = Col("labels", OBJECT, "metadata.labels as a dict")
+    ANNOTATIONS = Col("annotations", OBJECT, "metadata.annotations as a dict (empty dict when none)")
     ROLES = Col("roles", OBJECT, "sorted roles from node-role.kubernetes.io/<role> labels")
     ZONE = Col("zone", CATEGORY, "topology.kubernetes.io/zone")
     INSTANCE_TYPE = Col("instance_type", CATEGORY, "node.kubernetes.io/instance-type")
@@ -399,6 +400,41 @@ class Logs(Frame, frame="logs", source=None):
 # spec.replicas, the wanted count; ``current_replicas`` is status.replicas, the pods that exist).
 
 
+class VolumeMount(TypedDict):
+    """One item of a ``volume_mounts`` cell: a container's volumeMount and the volume it mounts.
+
+    mypy checks the keys wherever a cell is read as ``list[VolumeMount]``.
+
+    Attributes:
+        container: the container's name.
+        init: an init container (its index counts in spec.initContainers).
+        container_index: its index in spec.containers (or spec.initContainers).
+        mount_index: the mount's index in its volumeMounts: with the two above, the mount's place
+            in the pod spec for a JSON patch (``containers/0/volumeMounts/1``).
+        mount_path: volumeMounts[].mountPath.
+        sub_path: volumeMounts[].subPath; None when the whole volume is mounted.
+        read_only: volumeMounts[].readOnly.
+        volume: the volume's name.
+        source: the volume's type as the API spells it (configMap, secret, persistentVolumeClaim,
+            emptyDir, hostPath, projected...); None when the template has no volume of that name.
+        source_name: the ConfigMap, Secret or PersistentVolumeClaim it names; None for other types.
+        items: a configMap or secret volume's ``items`` as key -> path; None when it has none
+            (every key is a file named like the key).
+    """
+
+    container: str
+    init: bool
+    container_index: int
+    mount_index: int
+    mount_path: str
+    sub_path: str | None
+    read_only: bool
+    volume: str
+    source: str | None
+    source_name: str | None
+    items: dict[str, str] | None
+
+
 class _Workload:
     """Columns the workload frames share (a mixin: `Frame`'s identity columns still come first)."""
 
@@ -413,6 +449,9 @@ class _Workload:
         "selector_expressions", OBJECT, "spec.selector.matchExpressions as 'key in (a,b)', 'key', '!key'"
     )
     IMAGES = Col("images", OBJECT, "the pod template's images, init containers first")
+    VOLUME_MOUNTS = Col(
+        "volume_mounts", OBJECT, "the pod template's volumeMounts as `VolumeMount`s, init containers first"
+    )
 
 
 class Deployments(_Workload, Frame, frame="deployments", source="deployments"):
@@ -550,6 +589,9 @@ class CronJobs(Frame, frame="cronjobs", source="cronjobs"):
     ACTIVE = Col("active", INT, "runs in progress (len(status.active))")
     ACTIVE_JOBS = Col("active_jobs", OBJECT, "names of the Jobs in progress")
     IMAGES = Col("images", OBJECT, "the job template's images, init containers first")
+    VOLUME_MOUNTS = Col(
+        "volume_mounts", OBJECT, "the job template's volumeMounts as `VolumeMount`s, init containers first"
+    )
 
 
 # Network (builders in _network.py).
