@@ -150,6 +150,7 @@ def _fix(args: argparse.Namespace) -> int:
             "--apply changes the cluster: add --yes to confirm, after reading the dry-run without --apply"
         )
     audit = AuditLog(args.audit_log) if args.audit_log else None
+    values = _assignments(args.set or [])
     failed = False
     with workbench.connect(args.context, args.kubeconfig, args.namespace) as cluster:
         proposals = cluster.proposals(args.namespace, codes=args.finding)
@@ -163,7 +164,14 @@ def _fix(args: argparse.Namespace) -> int:
             if not isinstance(proposal, Plan):
                 print(proposal)
                 continue
-            fix = cluster.remediation(proposal, audit=audit)
+            plan = proposal.fill({k: v for k, v in values.items() if k in {i.name for i in proposal.inputs}})
+            if plan.inputs:
+                print("  This plan needs values only you can give (nothing in it is guessed):")
+                print("\n".join(f"    {item}" for item in plan.inputs))
+                print("  Give them with " + " ".join(f"--set {item.name}=VALUE" for item in plan.inputs))
+                failed = failed or args.apply
+                continue
+            fix = cluster.remediation(plan, audit=audit)
             for command in fix.kubectl():
                 print(f"  $ {command}")
             dry = fix.dry_run()
@@ -205,12 +213,27 @@ def _add_fix(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mode.add_argument("--dry-run", action="store_true", help="preview on the server only (the default)")
     mode.add_argument("--apply", action="store_true", help="apply plans whose dry-run passed (needs --yes)")
     fix.add_argument("--yes", action="store_true", help="confirm --apply")
+    fix.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a value a plan asks you for (its inputs: a tag the registry has, a bucket...); repeatable",
+    )
     fix.add_argument("--approver", default=_local_user(), help="who approves, for the audit log")
     fix.add_argument(
         "--timeout", type=float, default=300.0, help="seconds to wait for rollouts (default 300)"
     )
     fix.add_argument("--audit-log", metavar="FILE", help="audit log (default: $WORKBENCH_AUDIT_LOG or XDG)")
     fix.set_defaults(func=_fix)
+
+
+def _assignments(items: list[str]) -> dict[str, str]:
+    from workbench.errors import ConfigError
+
+    bad = [item for item in items if "=" not in item or not item.split("=", 1)[0]]
+    if bad:
+        raise ConfigError(f"--set takes NAME=VALUE, not {', '.join(map(repr, bad))} (e.g. --set tag=2.14.1)")
+    return dict(item.split("=", 1) for item in items)
 
 
 def _local_user() -> str:

@@ -74,6 +74,9 @@ class Score:
         tokens: input and output tokens over all rounds.
         seconds: wall-clock time, sandbox start included.
         error: why a turn or an apply failed (empty when none did).
+        given: the names of the values a plan asked a person for (`Plan.inputs`), which the eval
+            gave from the scenario's ``fix.inputs``: what the person fixing it knows and the cluster
+            does not (a bucket name, a tag the registry has).
     """
 
     scenario: str
@@ -89,6 +92,7 @@ class Score:
     tokens: int
     seconds: float
     error: str = ""
+    given: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -162,12 +166,14 @@ def evaluate(name: str, *, model: str | None = None, rounds: int = ROUNDS) -> Sc
     first: _Turn | None = None
     steps = tokens = applied = 0
     titles: list[str] = []
+    given: list[str] = []
     error = ""
     with (
         tempfile.TemporaryDirectory(prefix="workbench-eval-") as tmp,
         sandbox.start(scenario=name, manual_clock=True) as sb,
     ):
         audit = AuditLog(Path(tmp) / "audit.jsonl")
+        knows = dict((sb.teaching.get("fix") or {}).get("inputs") or {})
         sb.advance(AT)
         for _ in range(rounds):
             with connect_live(kubeconfig=sb.kubeconfig) as source:
@@ -177,7 +183,10 @@ def evaluate(name: str, *, model: str | None = None, rounds: int = ROUNDS) -> Sc
                 steps, tokens = steps + turn.steps, tokens + turn.tokens
                 titles += [p.title for p in turn.proposals]
                 plans = [p for p in turn.proposals if isinstance(p, Plan)]
-                error = turn.failed or next(filter(None, (_apply(p, source, audit) for p in plans)), "")
+                given += [item.name for p in plans for item in p.inputs]
+                error = turn.failed or next(
+                    filter(None, (_apply(p, source, audit, knows) for p in plans)), ""
+                )
             if error or not plans:
                 break
             applied += 1
@@ -201,6 +210,7 @@ def evaluate(name: str, *, model: str | None = None, rounds: int = ROUNDS) -> Sc
         tokens=tokens,
         seconds=round(time.monotonic() - started, 1),
         error=error,
+        given=tuple(dict.fromkeys(given)),
     )
 
 
@@ -231,15 +241,20 @@ def check_sandbox(source: LiveSource, sb: sandbox.Sandbox) -> None:
         )
 
 
-def _apply(plan: Plan, source: LiveSource, audit: AuditLog) -> str:
-    """Dry-run, approve and apply ``plan`` in the sandbox; why it could not be applied, or ``""``."""
-    fix = Remediation(plan, source, audit=audit)
+def _apply(plan: Plan, source: LiveSource, audit: AuditLog, knows: dict[str, str]) -> str:
+    """Fill ``plan``'s inputs from what the person ``knows``, then dry-run, approve and apply it in the
+    sandbox; why it could not be applied, or ``""``."""
+    unknown = [item.name for item in plan.inputs if item.name not in knows]
+    if unknown:
+        return f"{plan.title}: needs {', '.join(unknown)}, which the scenario's fix.inputs does not give"
     try:
+        plan = plan.fill({item.name: knows[item.name] for item in plan.inputs})
+        fix = Remediation(plan, source, audit=audit)
         dry = fix.dry_run()
         if not dry.ok:
             return f"{plan.title}: the dry-run found problems: {'; '.join(dry.problems())}"
         fix.apply(fix.approve(by=APPROVER), verify=False)  # the manual clock moves only when told to
-    except RemediationError as exc:
+    except (ConfigError, RemediationError) as exc:
         return f"{plan.title}: not applied: {exc}"
     return ""
 
@@ -293,6 +308,7 @@ def table_row(score: Score, width: int = 20) -> str:
     row = f"{score.scenario:<{width}}  " + "  ".join(
         [*(f"{c:<13}" for c in cells), *(f"{n:>7}" for n in numbers)]
     )
+    row += f"\n{'':<{width}}  values a person gave: {', '.join(score.given)}" if score.given else ""
     return row + (f"\n{'':<{width}}  error: {score.error}" if score.error else "")
 
 

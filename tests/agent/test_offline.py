@@ -26,13 +26,14 @@ HEALED_BY_PLANS = {
     # more than twice its old limit, so the second answer raises it again.
     "config-error": 1, "crashloop": 1, "dns-down": 1, "hpa-no-metrics": 1, "ingress-backend": 1,
     "liveness-restarts": 1, "pending-taint": 1, "readiness-probe": 1, "rollout-stuck": 1,
-    "service-selector": 1, "oomkilled": 2,
+    "service-selector": 1, "oomkilled": 2, "node-notready": 1, "pending-resources": 1,
+    "networkpolicy-deny": 1, "pvc-pending": 1, "cronjob-failing": 1,
+    "image-pull": 1,  # the plan asks for the image; the eval gives the scenario's fix.inputs
 }  # fmt: skip
 INVESTIGATED = {
     # No planner can justify a change from the cluster's state here (the right image, key, node,
     # storage class or traffic is a person's call): the answer names the root cause and what to check.
-    "cronjob-failing", "failed-job", "image-pull", "incident", "networkpolicy-deny", "node-notready",
-    "pending-resources", "pvc-pending",
+    "failed-job", "incident",
 }  # fmt: skip
 READS = {"list_resources", "run_analysis", "events", "logs", "propose_plan"}
 PLAN_TITLE = "Give deployment billing/invoice-api the environment its log says is missing"

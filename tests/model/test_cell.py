@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
-import sys
 import tokenize
-import types
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -22,9 +19,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_kubectl
+from tests.model._cells import run_cell
 from workbench import sandbox as sandbox_pkg
 from workbench.errors import ConfigError
-from workbench.model import Action, Approval, ObjectRef, Plan, PlanStep
+from workbench.model import Action, ObjectRef, Plan, PlanStep
 from workbench.model._cell import _comment, _string, render_cell
 from workbench.model._results import ApplyResult, DryRun, StepOutcome, StepStatus
 
@@ -96,6 +94,29 @@ def every_action_plan(title: str = "Fix the storefront", notes: tuple[str, ...] 
             {"min_replicas": 2, "max_replicas": 10},
         ),
         PlanStep(Action.REMOVE_TAINT, NODE, {"key": "node.example.io/maintenance", "effect": "NoSchedule"}),
+        PlanStep(
+            Action.ALLOW_INGRESS,
+            ObjectRef("NetworkPolicy", ns, "allow-web-to-catalog"),
+            {
+                "pod_selector": {"app": "catalog"},
+                "from_selector": {"app": "web"},
+                "ports": [{"protocol": "TCP", "port": "http"}],
+            },
+        ),
+        PlanStep(
+            Action.CREATE_STORAGE_CLASS,
+            ObjectRef("StorageClass", "", "fast-ssd"),
+            {
+                "provisioner": "rancher.io/local-path",
+                "parameters": {"a": "EOF"},
+                "allow_volume_expansion": True,
+            },
+        ),
+        PlanStep(
+            Action.DELETE_CREATED,
+            ObjectRef("StorageClass", "", "fast-ssd"),
+            {"uid": "f0c3d4ca", "created_by": "sha256:" + "0" * 64},
+        ),
     ]
     assert {step.action for step in steps} == set(Action)
     return Plan(title, tuple(steps), findings=("pod.image-pull:Pod/storefront/catalog-7d9f",), notes=notes)
@@ -352,48 +373,6 @@ def test_bad_input_names_the_fix() -> None:
 
 
 # ---- running the cell ---------------------------------------------------------------------------
-
-
-@dataclass
-class FakeWorkbench:
-    """Stand-ins for `workbench.connect`, `Cluster.remediation` and the fix it returns; they record."""
-
-    calls: list[tuple[str, Any]] = field(default_factory=list)
-    displayed: list[Any] = field(default_factory=list)
-
-    def module(self) -> types.ModuleType:
-        fake = types.ModuleType("workbench")
-        fake.connect = self.connect  # type: ignore[attr-defined]  # a stand-in module built at run time
-        return fake
-
-    def connect(self, **options: Any) -> FakeWorkbench:
-        self.calls.append(("connect", options))
-        return self
-
-    def remediation(self, plan: Plan) -> FakeWorkbench:
-        self.calls.append(("remediation", plan))
-        self.plan = plan
-        return self
-
-    def dry_run(self) -> str:
-        self.calls.append(("dry_run", None))
-        return "the preview"
-
-    def approve(self, *, by: str) -> Approval:
-        self.calls.append(("approve", by))
-        return self.plan.approve(by=by)
-
-    def apply(self, approval: Approval) -> str:
-        self.calls.append(("apply", approval))
-        return "the result"
-
-
-def run_cell(cell: str, monkeypatch: pytest.MonkeyPatch) -> FakeWorkbench:
-    fake = FakeWorkbench()
-    monkeypatch.setitem(sys.modules, "workbench", fake.module())
-    namespace: dict[str, Any] = {"display": fake.displayed.append}
-    exec(compile(cell, "<cell>", "exec"), namespace)  # noqa: S102 - running the rendered cell is the test
-    return fake
 
 
 def test_the_cell_previews_and_applies_nothing_until_a_name_is_filled_in(

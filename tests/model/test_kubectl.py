@@ -15,6 +15,7 @@ import shlex
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -556,6 +557,7 @@ def test_drain_evicts_all_but_daemonset_pods_in_a_server_dry_run(run: Run) -> No
 def test_every_action_is_run_against_the_sandbox() -> None:
     elsewhere = {Action.SCALE, Action.ROLLOUT_UNDO, Action.ROLLOUT_RESTART, Action.DELETE_POD}
     elsewhere |= {Action.CORDON, Action.UNCORDON, Action.DRAIN}
+    elsewhere |= {Action.ALLOW_INGRESS, Action.CREATE_STORAGE_CLASS, Action.DELETE_CREATED}
     assert {case.step.action for case in CASES} | elsewhere == set(Action)
 
 
@@ -625,3 +627,71 @@ def test_a_command_splits_back_into_exactly_its_arguments() -> None:
         "kubectl", "--context", "ctx with space", "-n", "shop", "patch", "configmap/settings",
         "--type", "merge", "-p", '{"data":{"a b":"x\'y"}}',
     ]  # fmt: skip
+
+
+def pasted(cluster: sandbox_pkg.Sandbox, home: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """``command`` pasted into bash, as a person would (kubectl from PATH, the sandbox's kubeconfig)."""
+    env = {
+        "PATH": f"{Path(KUBECTL).parent}:/usr/bin:/bin",
+        "HOME": str(home),
+        "KUBECONFIG": str(cluster.kubeconfig),
+    }
+    return subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, timeout=60, check=False, env=env
+    )
+
+
+def test_a_created_object_is_made_by_pasting_its_heredoc_into_a_shell(
+    cluster: sandbox_pkg.Sandbox, run: Run, tmp_path: Path
+) -> None:
+    canary = tmp_path / "ran"
+    hostile = f"EOF\n$(touch {canary}) `touch {canary}` 'q' \"d\" \\ ü\nEOF"
+    step = PlanStep(
+        Action.CREATE_STORAGE_CLASS,
+        ObjectRef("StorageClass", "", "pasted"),
+        {"provisioner": "rancher.io/local-path", "parameters": {"note": hostile}, "reclaim_policy": "Retain"},
+    )
+    (command,) = kubectl_commands(step)
+    result = pasted(cluster, tmp_path, command)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "storageclass.storage.k8s.io/pasted created"
+    made = get(run, step.target)
+    assert (made["provisioner"], made["parameters"], made["reclaimPolicy"]) == (
+        "rancher.io/local-path",
+        {"note": hostile},
+        "Retain",
+    )
+    assert not canary.exists()  # nothing in the manifest was run by the shell
+    again = pasted(cluster, tmp_path, command)
+    assert again.returncode != 0
+    assert "already exists" in again.stderr
+
+
+def test_allow_ingress_pasted_makes_the_policy_and_delete_created_removes_it(
+    cluster: sandbox_pkg.Sandbox, run: Run, tmp_path: Path
+) -> None:
+    policy = ObjectRef("NetworkPolicy", "shop", "allow-web-to-db")
+    params = {
+        "pod_selector": {"app": "db"},
+        "from_selector": {"app": "web"},
+        "ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": "metrics"}],
+    }
+    (command,) = kubectl_commands(PlanStep(Action.ALLOW_INGRESS, policy, params), context="workbench-sandbox")
+    result = pasted(cluster, tmp_path, command)
+    assert result.returncode == 0, result.stderr
+    assert get(run, policy)["spec"] == {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                "ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": "metrics"}],
+            }
+        ],
+    }
+    uid = get(run, policy)["metadata"]["uid"]
+    undo = PlanStep(Action.DELETE_CREATED, policy, {"uid": uid, "created_by": "sha256:" + "0" * 64})
+    (delete,) = kubectl_commands(undo)
+    assert delete == "kubectl -n shop delete networkpolicy allow-web-to-db"
+    run(delete)
+    assert run("kubectl -n shop get networkpolicy allow-web-to-db", check=False).returncode != 0

@@ -1,5 +1,5 @@
 """End to end on every scenario with a safe fix: finding → plan → dry-run → approve → apply → heals →
-the rollback plan restores the previous spec.
+the rollback plan restores the previous spec (and deletes what the plan created).
 
 The plans come from the planners over the analysis of the live sandbox (nothing here names a step);
 the cluster heals in virtual time, judged by the scenario's own success checks.
@@ -14,6 +14,7 @@ import pytest
 
 import workbench
 from workbench import sandbox as sandbox_pkg
+from workbench.errors import ApiStatusError
 from workbench.model import Plan
 from workbench.remediation import AuditLog
 from workbench.remediation._diff import RESTORED_SECTIONS
@@ -33,11 +34,20 @@ HEALED_BY_PLANS = {
     "rollout-stuck": 1,
     "service-selector": 1,
     "pending-taint": 1,
+    "cronjob-failing": 1,
+    "node-notready": 1,
+    "pending-resources": 1,
+    # A new NetworkPolicy / StorageClass: its rollback deletes it again.
+    "networkpolicy-deny": 1,
+    "pvc-pending": 1,
     "oomkilled": 2,
+    # The plan asks for the image (the registry's tags are not in the cluster): the scenario's
+    # fix.inputs give what the person fixing it knows.
+    "image-pull": 1,
 }
 INVESTIGATE_ONLY = [
-    "image-pull", "incident", "networkpolicy-deny", "node-notready", "pending-resources", "pvc-pending",
-    "failed-job", "cronjob-failing",
+    "incident",
+    "failed-job",
 ]  # fmt: skip
 
 
@@ -45,8 +55,20 @@ def desired(cluster: Cluster, plan: Plan) -> dict[str, Any]:
     """Each target's desired state (spec, data, labels, annotations) as the API serves it now."""
     out = {}
     for step in plan.steps:
-        obj = cluster.source.read(path_of(step.target))  # type: ignore[attr-defined]
+        try:
+            obj = cluster.source.read(path_of(step.target))  # type: ignore[attr-defined]
+        except ApiStatusError as exc:
+            if exc.code != 404:
+                raise
+            out[str(step.target)] = None  # not there: a step creates it (and its rollback deletes it)
+            continue
         meta = obj["metadata"]
+        if step.target.kind == "Node" and obj.get("spec", {}).get("taints"):
+            # node.kubernetes.io/* taints follow the node's conditions (the node lifecycle controller's),
+            # not a plan: a rollback restores their cause, and they come back on the controller's clock.
+            spec = {k: v for k, v in obj["spec"].items() if k != "taints"}
+            taints = [t for t in obj["spec"]["taints"] if not t["key"].startswith("node.kubernetes.io/")]
+            obj["spec"] = spec | ({"taints": taints} if taints else {})
         out[str(step.target)] = (
             {s: obj.get(s) for s in RESTORED_SECTIONS},
             meta.get("labels"),
@@ -70,7 +92,8 @@ def test_the_planned_fix_heals_and_rolls_back(name: str, tmp_path: Path) -> None
             with workbench.connect(kubeconfig=sb.kubeconfig) as cluster:
                 plans = [p for p in cluster.proposals() if isinstance(p, Plan)]
                 assert plans, f"{name}: no plan proposed"
-                for plan in plans:
+                knows = sb.teaching["fix"].get("inputs", {})
+                for plan in (p.fill({i.name: knows[i.name] for i in p.inputs}) for p in plans):
                     before = desired(cluster, plan)
                     fix = cluster.remediation(plan, audit=audit)
                     stored = sb.api.store.resource_version

@@ -42,6 +42,7 @@ PLAN: dict[str, Any] = {
     ],
     "findings": [],
     "notes": [],
+    "inputs": [],
 }
 
 
@@ -115,10 +116,27 @@ def with_step(**changes: Any) -> dict[str, Any]:
             "Secret",
         ),
         ({"plan": PLAN, "apply": True}, "apply"),
+        ({"plan": {k: v for k, v in PLAN.items() if k != "inputs"}}, "plan.inputs: Field required"),
+        (
+            {"plan": {**PLAN, "inputs": [{"name": "url", "prompt": "the URL", "suggestion": ""}]}},
+            "no step uses input(s) url",
+        ),
     ],
 )
 async def test_a_bad_plan_is_refused_naming_the_problem(jp_fetch: Fetch, payload: Any, named: str) -> None:
     assert named in await refused(jp_fetch, payload)
+
+
+async def test_a_plan_that_needs_a_value_is_not_dry_run_and_says_how_to_give_it(jp_fetch: Fetch) -> None:
+    payload = with_step(
+        params={"container": "invoice-api", "env": [{"name": "DATABASE_URL", "value": "${url}"}]}
+    )
+    payload["plan"]["inputs"] = [{"name": "url", "prompt": "the database URL", "suggestion": ""}]
+    message = await refused(jp_fetch, payload, 409)
+    assert (
+        'needs values before it can run: url: the database URL. Give them with plan = plan.fill(url="...")'
+        in message
+    )
 
 
 class TestUnwritableAuditLog:

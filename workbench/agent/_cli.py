@@ -180,8 +180,10 @@ class Printer:
         lines.append("  kubectl equivalent (for reading; nothing ran):")
         lines += [f"    $ {safe(command)}" for command in p.kubectl(context=self.context)]
         lines += [f"  note: {safe(note)}" for note in p.notes]
+        lines += [f"  needs a value from you: {safe(str(item))}" for item in p.inputs]
         codes = sorted({finding.split(":", 1)[0] for finding in p.findings})
         only = "".join(f" --finding {code}" for code in codes)
+        only += "".join(f" --set {item.name}=VALUE" for item in p.inputs)
         lines.append(f"  To dry-run it: workbench fix{only}  (then --apply --yes after reading the diff)")
         return lines
 

@@ -71,7 +71,10 @@ def proposal_line(proposal: Proposal) -> str:
     if isinstance(proposal, Plan):
         count = len(proposal.steps)
         steps = f"{count} step{'s' if count > 1 else ''}"
-        return f"**Plan:** {md_text(proposal.title)} ({steps}, proposed for review)."
+        needs = (
+            f"; it needs from you: {', '.join(i.name for i in proposal.inputs)}" if proposal.inputs else ""
+        )
+        return f"**Plan:** {md_text(proposal.title)} ({steps}, proposed for review{needs})."
     return f"**Investigate:** {md_text(proposal.title)} (no safe change can be planned from what is known)."
 
 
@@ -86,7 +89,14 @@ def proposal_detail(proposal: Proposal) -> list[str]:
     lines += ["", "The same change with kubectl (for reading; nothing runs it):"]
     lines += [f"- {md_code(command)}" for command in proposal.kubectl()]
     notes = ["", "Notes:", *(f"- {md_text(note)}" for note in proposal.notes)] if proposal.notes else []
-    return [*lines, *notes, ""]
+    needs = [f"- {md_text(str(item))}" for item in proposal.inputs]
+    if needs:
+        needs = [
+            "",
+            "It needs values only you can give (nothing here is guessed); fill them in its cell:",
+            *needs,
+        ]
+    return [*lines, *notes, *needs, ""]
 
 
 def help_lines(frames: Frames) -> list[str]:

@@ -158,6 +158,7 @@ def render_proposal(proposal: Plan | Investigation) -> str:
             f"  {n}. {step.title or step.action.value}: {step.action.value} {step.target} {cut(params, 400)}"
         )
     lines += [f"note: {cut(n, 400)}" for n in proposal.notes]
+    lines += [f"needs from the user: {cut(str(item), 400)}" for item in proposal.inputs]
     commands = proposal.kubectl()
     if commands:
         lines.append("equivalent kubectl (for review; never run by the assistant):")

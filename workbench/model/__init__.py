@@ -1,6 +1,7 @@
 """Value types every stage shares (refs, findings, plans, dry-run and apply results); no I/O."""
 
 from workbench.model._findings import Evidence, EvidenceKind, Finding, Severity
+from workbench.model._inputs import PlanInput
 from workbench.model._investigation import Investigation
 from workbench.model._plans import Action, Approval, Plan, PlanStep
 from workbench.model._refs import ObjectRef
@@ -31,6 +32,7 @@ __all__ = [
     "Investigation",
     "ObjectRef",
     "Plan",
+    "PlanInput",
     "PlanStep",
     "Severity",
     "StepOutcome",

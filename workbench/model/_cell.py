@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from workbench.errors import ConfigError
+from workbench.model._inputs import PlanInput
+from workbench.model._kubectl import lines_of
 from workbench.model._plans import Plan, PlanStep
 from workbench.model._refs import ObjectRef
 
@@ -53,15 +55,29 @@ def render_cell(plan: Plan, *, context: str | None = None, kubeconfig: str | Non
     for index, note in enumerate(plan.notes):
         lines.append(_comment(("Notes: " if index == 0 else "       ") + note))
     lines.append(_comment("The same change with kubectl (for reference; this cell does not run them):"))
-    lines += [_comment("  " + command) for command in plan.kubectl(context=context)]
-    lines += ["import workbench", "from workbench.model import Action, ObjectRef, Plan, PlanStep", ""]
+    for command in plan.kubectl(context=context):
+        # A heredoc's lines (a created object's manifest) keep their place: "# " comes off whole.
+        first, *rest = lines_of(command)
+        lines += [_comment("  " + first), *(_comment(line) for line in rest)]
+    names = (
+        "Action, ObjectRef, Plan, PlanInput, PlanStep" if plan.inputs else "Action, ObjectRef, Plan, PlanStep"
+    )
+    lines += ["import workbench", f"from workbench.model import {names}", ""]
     where = (("context", context), ("kubeconfig", kubeconfig))
     # str(): a pathlib.Path for the kubeconfig (what sandbox.start gives) is written as its path.
     connect = ", ".join(f"{key}={_string(str(value))}" for key, value in where if value)
     lines.append(f"cluster = workbench.connect({connect})")
-    lines.append("fix = cluster.remediation(")
-    lines.append(_INDENT + _plan(plan, 1))
-    lines.append(")")
+    if plan.inputs:
+        lines.append("plan = " + _plan(plan, 0))
+        lines.append(_comment("This plan needs values only you can give (nothing in it is guessed):"))
+        lines += [_comment(f"  {item}") for item in plan.inputs]
+        given = ", ".join(f'{item.name}=""' for item in plan.inputs)
+        lines.append(f"plan = plan.fill({given})")
+        lines.append("fix = cluster.remediation(plan)")
+    else:
+        lines.append("fix = cluster.remediation(")
+        lines.append(_INDENT + _plan(plan, 1))
+        lines.append(")")
     lines.append(
         "preview = fix.dry_run()  # server-side dry run: RBAC check, diff, pods that restart; changes nothing"
     )
@@ -69,8 +85,13 @@ def render_cell(plan: Plan, *, context: str | None = None, kubeconfig: str | Non
     lines.append("")
     lines.append(
         _comment(
-            f"Read the diff above. To apply exactly this plan (digest {short_digest(plan.digest)}), "
-            "put your name here and run again."
+            "Read the diff above. To apply exactly this plan "
+            + (
+                "(with your values; its digest is in the preview), "
+                if plan.inputs
+                else f"(digest {short_digest(plan.digest)}), "
+            )
+            + "put your name here and run again."
         )
     )
     lines.append('APPROVED_BY = ""')
@@ -156,7 +177,17 @@ def _plan(plan: Plan, depth: int) -> str:
         args.append(f"findings={_literal(list(plan.findings), depth + 1)}")
     if plan.notes:
         args.append(f"notes={_literal(list(plan.notes), depth + 1)}")
+    if plan.inputs:
+        items = [_input(item, depth + 2) for item in plan.inputs]
+        args.append(f"inputs={_wrap('[', items, ']', depth + 1)}")
     return _call("Plan", args, depth)
+
+
+def _input(item: PlanInput, depth: int) -> str:
+    args = [_string(item.name), _string(item.prompt)]
+    if item.suggestion:
+        args.append(f"suggestion={_string(item.suggestion)}")
+    return _call("PlanInput", args, depth)
 
 
 def _call(name: str, args: list[str], depth: int) -> str:

@@ -7,7 +7,9 @@ stays one argument when the string is split with `shlex.split`.
 
 The idiomatic command is used when it says exactly what the step does (``set image``, ``scale``,
 ``rollout undo``, ``drain``...); otherwise the step is written as ``kubectl patch`` with the patch that
-has the same effect.
+has the same effect. A step that creates an object is ``kubectl create -f -`` with the manifest in a
+quoted shell heredoc (``<<'EOF'``: the shell expands nothing in it, and the delimiter is chosen so no
+line of the manifest can end it early); that command is several lines, the others one.
 
 Example:
     >>> from workbench.model import Action, ObjectRef, PlanStep
@@ -24,7 +26,10 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import yaml
+
 from workbench.errors import ConfigError
+from workbench.model._manifests import CREATES, manifest
 from workbench.model._plans import Action, PlanStep
 
 _RESOURCE = {
@@ -40,7 +45,11 @@ _RESOURCE = {
     "Ingress": "ingress",
     "Node": "node",
     "Pod": "pod",
+    "NetworkPolicy": "networkpolicy",
+    "StorageClass": "storageclass",
 }
+_HEREDOC = "EOF"
+"""The heredoc delimiter of a created object's manifest (lengthened if a line of it reads the same)."""
 # A container name kubectl takes literally: `set image` splits on "=" and `-c` is a glob, so anything
 # that is not a plain DNS label (which every valid container name is) goes through a patch instead.
 _CONTAINER = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -65,7 +74,9 @@ def kubectl_commands(step: PlanStep, *, context: str | None = None) -> list[str]
     Returns:
         One or more commands, each a string of `shlex.quote`-quoted arguments starting with
         ``kubectl``; a step that needs more than one (an env list that mixes literal values with
-        references kubectl cannot express) gives them in order.
+        references kubectl cannot express) gives them in order. A creating step's command is
+        ``kubectl create -f - <<'EOF'``, then the manifest's YAML, then the delimiter, on lines of
+        their own.
 
     Raises:
         ConfigError: ``step`` is not a `PlanStep`.
@@ -85,7 +96,31 @@ def kubectl_commands(step: PlanStep, *, context: str | None = None) -> list[str]
         head += ["--context", context]
     if step.target.kind != "Node" and step.target.namespace:
         head += ["-n", step.target.namespace]
+    if step.action in CREATES:
+        return [_create(head, manifest(step))]
     return [shlex.join(head + _argv(command)) for command in _BUILDERS[step.action](step)]
+
+
+def _create(head: list[str], obj: dict[str, Any]) -> str:
+    """``kubectl create -f -`` reading ``obj`` from a quoted heredoc (a paste runs it as it reads)."""
+    # ASCII only: every other character is escaped in the YAML, so nothing invisible is pasted.
+    body = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=False, width=10**6)
+    lines = body.removesuffix("\n").split("\n")  # as the shell splits lines: at "\n" only
+    delimiter = _HEREDOC
+    while delimiter in lines:
+        delimiter += "_"
+    return "\n".join([f"{shlex.join([*head, 'create', '-f', '-'])} <<'{delimiter}'", *lines, delimiter])
+
+
+def lines_of(command: str) -> list[str]:
+    """A command as the lines a person reads: a created object's heredoc is its first line, each line of
+    the manifest, and the delimiter; any other command is one line, even with a quoted newline in it."""
+    delimiter = command.rsplit("\n", 1)[-1]
+    opener = f" <<'{delimiter}'\n"
+    if "\n" not in command or opener not in command:
+        return [command]
+    head, _, body = command.rpartition(opener)
+    return [head + opener.rstrip("\n"), *body.split("\n")]
 
 
 def _argv(command: Command) -> list[str]:
@@ -245,4 +280,6 @@ _BUILDERS: Mapping[Action, Callable[[PlanStep], list[Command]]] = {
     Action.SET_PROBE: _set_probe,
     Action.SET_HPA_RANGE: _set_hpa_range,
     Action.REMOVE_TAINT: _remove_taint,
+    # kubectl delete has no uid precondition: the step's own check (the uid it created) is not shown.
+    Action.DELETE_CREATED: lambda s: [(["delete", _RESOURCE[s.target.kind]], [s.target.name], [])],
 }

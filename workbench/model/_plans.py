@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.errors import ConfigError
+from workbench.model._inputs import PlanInput, check_value, substitute, used
 from workbench.model._refs import ObjectRef
 from workbench.model._step_params import CHECKS
 
@@ -47,10 +48,16 @@ class Action(enum.StrEnum):
     SET_PROBE = "set-probe"
     SET_HPA_RANGE = "set-hpa-range"
     REMOVE_TAINT = "remove-taint"
+    ALLOW_INGRESS = "allow-ingress"
+    CREATE_STORAGE_CLASS = "create-storage-class"
+    DELETE_CREATED = "delete-created"
 
 
 _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 _SCALABLE = frozenset({"Deployment", "StatefulSet", "ReplicaSet"})
+CREATED_KINDS = frozenset({"NetworkPolicy", "StorageClass"})
+"""The kinds a step may create (and so a rollback may delete again)."""
+_CLUSTER_SCOPED = frozenset({"Node", "StorageClass"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,15 @@ SCHEMAS: Mapping[Action, _Schema] = MappingProxyType(
         Action.SET_PROBE: _s(_WORKLOADS, ("container", "probe", "settings")),
         Action.SET_HPA_RANGE: _s({"HorizontalPodAutoscaler"}, optional=("min_replicas", "max_replicas")),
         Action.REMOVE_TAINT: _s({"Node"}, ("key",), ("effect",)),
+        # Creating: the object must not exist yet, and only these shapes can be expressed.
+        Action.ALLOW_INGRESS: _s({"NetworkPolicy"}, ("pod_selector", "from_selector", "ports")),
+        Action.CREATE_STORAGE_CLASS: _s(
+            {"StorageClass"},
+            ("provisioner",),
+            ("parameters", "reclaim_policy", "volume_binding_mode", "allow_volume_expansion"),
+        ),
+        # Undoing a create: only an object a plan created (its uid, and the plan's digest it carries).
+        Action.DELETE_CREATED: _s(CREATED_KINDS, ("uid", "created_by")),
     }
 )
 """Per action: the object kinds it may target, and its required and optional parameters."""
@@ -156,8 +172,13 @@ class PlanStep:
         check = CHECKS.get(action.value)
         if check is not None and (problem := check(frozen)):
             raise ConfigError(f"{action.value} on {self.target}: {problem}")
-        if not self.target.name or (self.target.kind != "Node" and not self.target.namespace):
+        scoped = self.target.kind not in _CLUSTER_SCOPED
+        if not self.target.name or (scoped and not self.target.namespace):
             raise ConfigError(f"{action.value}: the target {self.target} needs a name (and a namespace)")
+        if self.target.kind == "StorageClass" and self.target.namespace:
+            raise ConfigError(
+                f'{action.value}: a StorageClass is cluster-scoped; give {self.target.name} namespace ""'
+            )
         object.__setattr__(self, "action", action)
         object.__setattr__(self, "params", MappingProxyType(frozen))
 
@@ -213,21 +234,67 @@ class Plan:
         steps: the steps, in the order they run.
         findings: ids of the findings it addresses.
         notes: what a person should know or check (e.g. "investigate instead" when no safe fix exists).
+        inputs: values a person must give before the plan can run (``${name}`` in the steps'
+            string parameters); `fill` gives them. Empty for a plan that is ready.
     """
 
     title: str
     steps: tuple[PlanStep, ...]
     findings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    inputs: tuple[PlanInput, ...] = ()
 
     def __post_init__(self) -> None:
         # Lists are accepted for convenience (a cell writes ``steps=[...]``); the plan keeps tuples.
-        for name in ("steps", "findings", "notes"):
+        for name in ("steps", "findings", "notes", "inputs"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.steps:
             raise ConfigError(f"plan {self.title!r} has no steps; a plan needs at least one")
         if not all(isinstance(step, PlanStep) for step in self.steps):
             raise ConfigError(f"plan {self.title!r}: every step must be a PlanStep")
+        if not all(isinstance(item, PlanInput) for item in self.inputs):
+            raise ConfigError(f"plan {self.title!r}: every input must be a PlanInput")
+        names = [item.name for item in self.inputs]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"plan {self.title!r}: two inputs share a name ({', '.join(sorted(names))})")
+        unused = set(names) - used([dict(step.params) for step in self.steps], names)
+        if unused:
+            raise ConfigError(
+                f"plan {self.title!r}: no step uses input(s) {', '.join(sorted(unused))}; "
+                "write ${name} into a step's parameters or drop the input"
+            )
+
+    def fill(self, values: Mapping[str, str] | None = None, /, **named: str) -> Plan:
+        """This plan with the values a person gave put in place of its ``${name}`` placeholders.
+
+        Inputs not given stay inputs (the plan is still not ready). The filled steps are checked
+        again, so a value that makes a step invalid (a quantity that does not parse) is refused here.
+
+        Raises:
+            ConfigError: a name the plan does not ask for (the message lists what it asks), or a value
+                that is empty, too long or not printable.
+        """
+        given = {**(values or {}), **named}
+        wanted = {item.name: item for item in self.inputs}
+        unknown = sorted(set(given) - set(wanted))
+        if unknown:
+            asks = "; ".join(str(item) for item in self.inputs) or "nothing"
+            raise ConfigError(
+                f"plan {self.title!r} has no input(s) {', '.join(unknown)}; it asks for: {asks}"
+            )
+        checked = {name: check_value(wanted[name], value) for name, value in given.items()}
+        steps = tuple(
+            PlanStep(
+                step.action,
+                step.target,
+                substitute(dict(step.params), checked),
+                substitute(step.title, checked),
+                step.reason,
+            )
+            for step in self.steps
+        )
+        rest = tuple(item for item in self.inputs if item.name not in checked)
+        return Plan(substitute(self.title, checked), steps, self.findings, self.notes, rest)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -236,6 +303,8 @@ class Plan:
             "steps": [step.to_dict() for step in self.steps],
             "findings": list(self.findings),
             "notes": list(self.notes),
+            # Only when there are any: the digest of a plan without inputs is what it always was.
+            **({"inputs": [item.to_dict() for item in self.inputs]} if self.inputs else {}),
         }
 
     @classmethod
@@ -252,6 +321,7 @@ class Plan:
             tuple(PlanStep.from_dict(step) for step in data["steps"]),
             tuple(str(f) for f in data.get("findings") or ()),
             tuple(str(n) for n in data.get("notes") or ()),
+            tuple(PlanInput.from_dict(item) for item in data.get("inputs") or ()),
         )
 
     @property

@@ -4,10 +4,14 @@
 each, so that a plan that reaches a cluster is well formed before anything is sent: replica counts are
 whole numbers, quantities parse, env entries are Kubernetes ``EnvVar`` shapes that name a literal value
 or a ConfigMap/Secret key (never a field path into another object), probes are ``Probe`` objects.
+What a step creates is as narrow as its parameters: a NetworkPolicy from non-empty label selectors and
+a list of ports (never every pod, every port or another namespace), a StorageClass from a provisioner
+name and string parameters.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +21,19 @@ from workbench.quantity import parse_quantity
 PROBES = ("readiness", "liveness", "startup")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 RESOURCE_NAMES = ("cpu", "memory", "ephemeral-storage")
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+RECLAIM_POLICIES = ("Delete", "Retain")
+BINDING_MODES = ("Immediate", "WaitForFirstConsumer")
+# apimachinery's IsQualifiedName: an optional DNS-subdomain prefix and "/", then a name of letters,
+# digits, "-", "_" and "." that starts and ends with a letter or digit (63 characters at most).
+_QUALIFIED = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+)
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+# IsValidPortName (IANA_SVC_NAME): lowercase letters, digits and "-", at least one letter, no "--".
+_PORT_NAME = re.compile(r"(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _PROBE_HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 _PROBE_NUMBERS = (
     "initialDelaySeconds",
@@ -144,6 +161,91 @@ def _taint(params: Mapping[str, Any]) -> str | None:
     return _text(params.get("key"), "key")
 
 
+def _label_problem(key: Any, value: Any, name: str) -> str | None:
+    if not isinstance(key, str) or not _QUALIFIED.fullmatch(key) or len(key.rsplit("/", 1)[-1]) > 63:
+        return f"{name}: {key!r} is not a label name (e.g. app or example.com/tier)"
+    if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value) or len(value) > 63:
+        return f"{name}: the value of {key} must be a label value (63 characters at most), not {value!r}"
+    return None
+
+
+def _match_labels(selector: Any, name: str, role: str) -> str | None:
+    if not isinstance(selector, dict) or not selector:
+        return (
+            f"{name} must map the {role} pods' labels to values, e.g. {{'app': 'web'}} (an empty "
+            "selector would mean every pod in the namespace)"
+        )
+    for key, value in selector.items():
+        if problem := _label_problem(key, value, name):
+            return problem
+    return None
+
+
+def _port(item: Any) -> str | None:
+    example = "e.g. {'protocol': 'TCP', 'port': 8080} or {'protocol': 'TCP', 'port': 'http'}"
+    if not isinstance(item, dict) or set(item) != {"protocol", "port"}:
+        return f"each port must be exactly {{protocol, port}}, {example}; not {item!r}"
+    if item["protocol"] not in PROTOCOLS:
+        return f"protocol must be one of {', '.join(PROTOCOLS)}, not {item['protocol']!r}"
+    port = item["port"]
+    if isinstance(port, bool) or not isinstance(port, int | str):
+        return f"port must be a number or a named port, {example}; not {port!r}"
+    if isinstance(port, int) and not 1 <= port <= 65535:
+        return f"port {port} is not between 1 and 65535"
+    if isinstance(port, str) and not _PORT_NAME.fullmatch(port):
+        return (
+            f"port {port!r} is not a port name (at most 15 lowercase letters, digits and '-', with a "
+            "letter); give the number instead"
+        )
+    return None
+
+
+def _allow_ingress(params: Mapping[str, Any]) -> str | None:
+    problem = _match_labels(params["pod_selector"], "pod_selector", "receiving")
+    problem = problem or _match_labels(params["from_selector"], "from_selector", "sending")
+    if problem:
+        return problem
+    ports = params["ports"]
+    if not isinstance(ports, list) or not ports:
+        return (
+            "ports must be a non-empty list of {protocol, port}, e.g. [{'protocol': 'TCP', 'port': 8080}] "
+            "(no ports would allow every port)"
+        )
+    for item in ports:
+        if problem := _port(item):
+            return problem
+    return None
+
+
+def _storage_class(params: Mapping[str, Any]) -> str | None:
+    provisioner = params["provisioner"]
+    if not isinstance(provisioner, str) or not _QUALIFIED.fullmatch(provisioner.lower()):
+        return (
+            f"provisioner must name a volume provisioner, e.g. rancher.io/local-path or ebs.csi.aws.com, "
+            f"not {provisioner!r}"
+        )
+    parameters = params.get("parameters", {})
+    if not isinstance(parameters, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in parameters.items()
+    ):
+        return "parameters must map names to string values, e.g. {'type': 'gp3'} (numbers as strings)"
+    for key, allowed in (("reclaim_policy", RECLAIM_POLICIES), ("volume_binding_mode", BINDING_MODES)):
+        if key in params and params[key] not in allowed:
+            return f"{key} must be one of {', '.join(allowed)}, not {params[key]!r}"
+    if "allow_volume_expansion" in params and not isinstance(params["allow_volume_expansion"], bool):
+        return f"allow_volume_expansion must be true or false, not {params['allow_volume_expansion']!r}"
+    return None
+
+
+def _delete_created(params: Mapping[str, Any]) -> str | None:
+    if not isinstance(params["created_by"], str) or not _DIGEST.fullmatch(params["created_by"]):
+        return (
+            "created_by must be the digest of the plan that created the object (sha256:<64 hex digits>); "
+            "take the step from ApplyResult.rollback_plan() rather than writing it"
+        )
+    return _text(params["uid"], "uid")
+
+
 def _drain(params: Mapping[str, Any]) -> str | None:
     for key in ("grace_seconds", "timeout_seconds"):
         if key in params and (problem := _count(params[key], key)):
@@ -172,5 +274,8 @@ CHECKS: Mapping[str, Callable[[Mapping[str, Any]], str | None]] = {
     "set-probe": _probe,
     "set-hpa-range": _hpa,
     "remove-taint": _taint,
+    "allow-ingress": _allow_ingress,
+    "create-storage-class": _storage_class,
+    "delete-created": _delete_created,
 }
 """Per action value: a check returning the problem, or None when the parameters are valid."""

@@ -9,7 +9,8 @@ Order of refusal, before anything is written:
 Every write then carries the resourceVersion it was computed from, so a change that slips in between
 the check and the write is a 409 from the server. A conflict on status alone is retried (re-read,
 re-checked, re-sent), as client-go's ``RetryOnConflict`` does. If a step still fails, the steps already
-applied are restored and `ApplyFailedError` carries the result.
+applied are restored (objects they created are deleted again) and `ApplyFailedError` carries the result.
+A create is never retried: a 409 there means the name is taken.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from workbench.model import (
 from workbench.model._plans import SCHEMAS
 from workbench.remediation._client import PATCH_CONTENT_TYPES, Writer
 from workbench.remediation._diff import readable, restore_patch, restore_strategic
-from workbench.remediation._steps import Write, key, path_of, prepare
+from workbench.remediation._steps import Write, key, path_of, prepare, send
 
 CONFLICT_RETRIES = 3
 _TEMPLATED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"})
@@ -45,8 +46,11 @@ _RESTORABLE = ("PUT", "PATCH")
 class _Run:
     writer: Writer
     now: Callable[[], datetime]
+    digest: str
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
     before: dict[str, dict[str, Any]] = field(default_factory=dict)  # object before our first write
+    created: dict[str, dict[str, Any]] = field(default_factory=dict)  # object as our create made it
+    touched: list[str] = field(default_factory=list)  # ref keys in the order they were first written
     refs: dict[str, PlanStep] = field(default_factory=dict)
     writers_of: dict[str, list[int]] = field(default_factory=dict)  # ref key → indexes of steps writing it
 
@@ -120,7 +124,7 @@ def apply_plan(
     Raises:
         ApplyFailedError: a step failed; the steps before it were restored (see ``result``).
     """
-    run = _Run(writer, now, state=dict(fresh))
+    run = _Run(writer, now, plan.digest, state=dict(fresh))
     started = now()
     outcomes: list[StepOutcome] = []
     for index, step in enumerate(plan.steps):
@@ -171,13 +175,14 @@ def _failed(
 
 def _apply_step(index: int, step: PlanStep, run: _Run) -> None:
     for attempt in range(CONFLICT_RETRIES + 1):
-        prepared = prepare(step, run.writer, run.state, now=run.now())
+        prepared = prepare(step, run.writer, run.state, now=run.now(), digest=run.digest)
         try:
             for write in prepared.writes:
                 _send(write, step, index, run)
             return
         except StepRejectedError as exc:
-            if exc.code != 409 or attempt == CONFLICT_RETRIES or not prepared.writes:
+            creates = any(write.creates for write in prepared.writes)
+            if exc.code != 409 or attempt == CONFLICT_RETRIES or not prepared.writes or creates:
                 raise
             _refresh_if_status_only(step, run)
 
@@ -186,15 +191,22 @@ def _send(write: Write, step: PlanStep, index: int, run: _Run) -> None:
     k = key(write.ref)
     if write.method in _RESTORABLE:
         run.before.setdefault(k, run.state[k])
-        run.refs.setdefault(k, step)
-        run.writers_of.setdefault(k, [])
-        if index not in run.writers_of[k]:
-            run.writers_of[k].append(index)
-    answer = run.writer.send(
-        write.method, write.path, write.body, dry_run=False, content_type=write.content_type
-    )
-    if write.method in _RESTORABLE:
+        _written(k, step, index, run)
+    answer = send(run.writer, write, dry_run=False)
+    if write.creates:
+        run.created[k] = answer.body
+        _written(k, step, index, run)
+    if write.method in _RESTORABLE or write.creates:
         run.state[k] = answer.body
+
+
+def _written(k: str, step: PlanStep, index: int, run: _Run) -> None:
+    run.refs.setdefault(k, step)
+    run.writers_of.setdefault(k, [])
+    if index not in run.writers_of[k]:
+        run.writers_of[k].append(index)
+    if k not in run.touched:
+        run.touched.append(k)
 
 
 def _refresh_if_status_only(step: PlanStep, run: _Run) -> None:
@@ -215,12 +227,12 @@ def _refresh_if_status_only(step: PlanStep, run: _Run) -> None:
 def _undo(run: _Run) -> dict[int, bool]:
     """Restore every object written so far, newest first; which step indexes were restored."""
     restored: dict[int, bool] = {}
-    for k in reversed(list(run.before)):
+    for k in reversed(run.touched):
         step = run.refs[k]
         try:
-            current = run.writer.read(path_of(step.target))
-            patch = restore_patch(current, run.before[k])
-            if patch:
+            if k in run.created:
+                _delete_created(run, k)
+            elif patch := restore_patch(run.writer.read(path_of(step.target)), run.before[k]):
                 run.writer.send(
                     "PATCH",
                     path_of(step.target),
@@ -234,11 +246,34 @@ def _undo(run: _Run) -> dict[int, bool]:
     return restored
 
 
+def _delete_created(run: _Run, k: str) -> None:
+    """Delete what this apply created (exactly that object: its uid); already gone is fine."""
+    meta = run.created[k]["metadata"]
+    options = {"preconditions": {"uid": meta["uid"]}}
+    try:
+        run.writer.send("DELETE", path_of(run.refs[k].target), options, dry_run=False)
+    except StepRejectedError as exc:
+        if exc.code != 404:
+            raise
+
+
 def rollback_plan(plan: Plan, run: _Run) -> Plan | None:
-    """A plan of patches that restores each changed object's desired state, newest first."""
+    """A plan that undoes the apply, newest first: patches that restore each changed object's desired
+    state, and a `Action.DELETE_CREATED` step for each object it created (bound to that object's uid)."""
     steps = []
-    for k in reversed(list(run.before)):
+    for k in reversed(run.touched):
         target = run.refs[k].target
+        if k in run.created:
+            steps.append(
+                PlanStep(
+                    Action.DELETE_CREATED,
+                    target,
+                    {"uid": str(run.created[k]["metadata"]["uid"]), "created_by": plan.digest},
+                    f"Delete {target}, which {plan.title!r} created",
+                    reason=f"rollback of {plan.digest}",
+                )
+            )
+            continue
         # Workloads get a strategic patch naming only the containers and fields that change.
         strategic = target.kind in _TEMPLATED
         after, before = run.state[k], run.before[k]
@@ -256,9 +291,11 @@ def rollback_plan(plan: Plan, run: _Run) -> Plan | None:
         )
     if not steps:
         return None
-    return Plan(
-        f"Roll back: {plan.title}",
-        tuple(steps),
-        plan.findings,
-        (f"Restores what {plan.digest} changed; the workloads roll out again.",),
-    )
+    deletes = [s for s in steps if s.action is Action.DELETE_CREATED]
+    notes = [f"Restores what {plan.digest} changed; the workloads roll out again."] if run.before else []
+    if deletes:
+        notes.append(
+            f"Deletes what {plan.digest} created ({', '.join(str(s.target) for s in deletes)}), only if it "
+            "is still that object (same uid): whatever it allowed or provided stops."
+        )
+    return Plan(f"Roll back: {plan.title}", tuple(steps), plan.findings, tuple(notes))

@@ -34,6 +34,12 @@ def yaml_diff(before: Mapping[str, Any], after: Mapping[str, Any], *, label: str
     return "".join(difflib.unified_diff(a, b, f"{label} (now)", f"{label} (after)", n=3))
 
 
+def yaml_created(obj: Mapping[str, Any], *, label: str) -> str:
+    """A unified diff that adds the object's whole YAML to nothing (an object a step creates)."""
+    b = yaml.safe_dump(readable(obj), sort_keys=False, default_flow_style=False).splitlines(keepends=True)
+    return "".join(difflib.unified_diff([], b, f"{label} (does not exist)", f"{label} (created)", n=3))
+
+
 def changes(before: Any, after: Any, path: str = "") -> Iterator[FieldChange]:
     """Each leaf that differs, with lists of named items (containers, env) keyed by name."""
     if isinstance(before, dict) and isinstance(after, dict):

@@ -13,8 +13,8 @@ from typing import Any
 from workbench.errors import PlanNotReadyError, StepRejectedError
 from workbench.model import AccessCheck, DryRun, FieldChange, Plan, PlanStep, StepPreview
 from workbench.remediation._client import Writer
-from workbench.remediation._diff import changes, yaml_diff
-from workbench.remediation._steps import Access, Prepared, key, prepare
+from workbench.remediation._diff import changes, yaml_created, yaml_diff
+from workbench.remediation._steps import Access, Prepared, key, prepare, send
 
 _SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 _SSR = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
@@ -66,21 +66,22 @@ def preview(
         The dry-run, and each object as it was read (by ref key): the baseline that apply compares
         the live objects with.
     """
-    run = _Preview(writer, now)
+    run = _Preview(writer, now, plan.digest)
     steps = tuple(run.step(i, step) for i, step in enumerate(plan.steps))
     return DryRun(plan, writer.context, user, now, steps), run.baselines
 
 
 class _Preview:
-    def __init__(self, writer: Writer, now: datetime) -> None:
+    def __init__(self, writer: Writer, now: datetime, digest: str) -> None:
         self.writer = writer
         self.now = now
+        self.digest = digest
         self.state: dict[str, dict[str, Any]] = {}  # latest object per ref key (dry-run answers chain)
         self.baselines: dict[str, dict[str, Any]] = {}  # first read of each object
 
     def step(self, index: int, step: PlanStep) -> StepPreview:
         try:
-            prepared = prepare(step, self.writer, self.state, now=self.now)
+            prepared = prepare(step, self.writer, self.state, now=self.now, digest=self.digest)
         except (PlanNotReadyError, StepRejectedError) as exc:
             return StepPreview(index, step, (), accepted=False, message=str(exc))
         for k, obj in prepared.read.items():
@@ -92,14 +93,12 @@ class _Preview:
         warnings: list[str] = []
         for write in prepared.writes:
             try:
-                answer = self.writer.send(
-                    write.method, write.path, write.body, dry_run=True, content_type=write.content_type
-                )
+                answer = send(self.writer, write, dry_run=True)
             except StepRejectedError as exc:
                 accepted, message = False, str(exc)
                 break
             warnings.extend(answer.warnings)
-            if write.method in ("PUT", "PATCH"):
+            if write.method in ("PUT", "PATCH") or write.creates:
                 self.state[key(write.ref)] = answer.body
         diff, fields = _diff(prepared, before, self.state) if accepted else ("", ())
         return StepPreview(
@@ -123,7 +122,10 @@ def _diff(
     fields: list[FieldChange] = []
     for write in prepared.writes:
         k = key(write.ref)
-        if write.method in ("PUT", "PATCH") and k in before:
+        if write.creates:
+            diffs.append(yaml_created(state[k], label=k))
+            fields.append(FieldChange(f"{k} (created)", None, "created"))
+        elif write.method in ("PUT", "PATCH") and k in before:
             if (text := yaml_diff(before[k], state[k], label=k)) and text not in diffs:
                 diffs.append(text)
                 fields.extend(changes(before[k], state[k]))

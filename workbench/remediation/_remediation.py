@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from workbench.errors import ApplyFailedError, ApprovalError
+from workbench.errors import ApplyFailedError, ApprovalError, PlanNotReadyError
 from workbench.model import ApplyResult, Approval, AuditRecord, DryRun, Plan, StepStatus
 from workbench.model._results import AuditEvent
 from workbench.remediation._apply import apply_plan, check_preconditions
@@ -48,6 +48,9 @@ class Remediation:
         source: the live cluster (its kubeconfig context is used for the writes too).
         audit: where records go; default `AuditLog()` (``$WORKBENCH_AUDIT_LOG`` or the XDG state dir).
         sleep: how verification waits between checks (tests pass a recorder).
+
+    Raises:
+        PlanNotReadyError: the plan still needs values from a person (`Plan.inputs`: fill them first).
     """
 
     def __init__(
@@ -58,6 +61,14 @@ class Remediation:
         audit: AuditLog | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        if plan.inputs:
+            raise PlanNotReadyError(
+                f"plan {plan.title!r} needs values before it can run: "
+                + "; ".join(str(item) for item in plan.inputs)
+                + ". Give them with plan = plan.fill("
+                + ", ".join(f'{item.name}="..."' for item in plan.inputs)
+                + ")"
+            )
         self.plan = plan
         self._source = source
         self._writer = Writer(source)

@@ -4,19 +4,26 @@
 node) and returns the writes with their preconditions, the access checks, and the pods that will
 restart. The same preparation serves the dry-run (sent with ``dryRun=All``) and the apply, so what is
 applied is what was previewed.
+
+A creating step is one POST of `workbench.model._manifests.manifest` to the collection, annotated with
+the plan's digest; it never replaces an object: the server's 409 for a name that exists is refused
+with the step's own message (`send`). Its undo (`Action.DELETE_CREATED`) deletes an object only when
+its uid is the one the create answered with and it carries that plan's annotation.
 """
 
 from __future__ import annotations
 
+import shlex
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workbench.errors import PlanNotReadyError
+from workbench.errors import PlanNotReadyError, StepRejectedError
 from workbench.model import Action, ObjectRef, PlanStep
-from workbench.remediation._client import PATCH_CONTENT_TYPES, Writer
+from workbench.model._manifests import CREATED_BY, CREATES, manifest
+from workbench.remediation._client import PATCH_CONTENT_TYPES, Answer, Writer
 from workbench.remediation._diff import template_changed
 from workbench.remediation._mutate import for_update, mutate
 from workbench.sources import BUILTIN, Kind
@@ -52,6 +59,7 @@ class Write:
     body: Any
     ref: ObjectRef
     content_type: str = "application/json"
+    creates: bool = False  # a POST that makes ``ref`` (it must not exist)
 
 
 @dataclass(slots=True)
@@ -97,22 +105,39 @@ def _access(verb: str, ref: ObjectRef, *, name: bool = True, subresource: str = 
     return Access(verb, kind.group, kind.plural, ref.namespace, ref.name if name else "", subresource)
 
 
-def prepare(step: PlanStep, writer: Writer, state: dict[str, dict[str, Any]], *, now: datetime) -> Prepared:
+def prepare(
+    step: PlanStep, writer: Writer, state: dict[str, dict[str, Any]], *, now: datetime, digest: str
+) -> Prepared:
     """The requests for one step against the objects as they are in ``state`` (read when missing).
 
     ``state`` maps ref keys to the latest known object (what the server returned for an earlier step
-    of the same plan); it is filled with what this step reads.
+    of the same plan); it is filled with what this step reads. ``digest`` is the plan's: what a
+    creating step marks its object with.
 
     Raises:
-        PlanNotReadyError: the step does not fit the cluster (no such container, revision or taint).
+        PlanNotReadyError: the step does not fit the cluster (no such container, revision or taint;
+            an object to delete that no plan created).
         StepRejectedError: a read was refused (the object does not exist, or RBAC forbids reading it).
     """
     out = Prepared()
     target = step.target
+    action = step.action
+    if action in CREATES:
+        if key(target) in state:
+            raise PlanNotReadyError(
+                f"an earlier step of this plan reads or creates {target}; a step creates only an object that "
+                "does not exist yet: give the new object another name"
+            )
+        body = manifest(step, created_by=digest)
+        path = kind_of(target).path(target.namespace or None)
+        out.writes.append(Write("POST", path, body, target, creates=True))
+        out.access.append(_access("create", target, name=False))
+        return out
     out.access.append(_access("get", target))
     current = _current(target, writer, state, out)
-    action = step.action
-    if action is Action.DELETE_POD:
+    if action is Action.DELETE_CREATED:
+        _delete_created(step, current, out)
+    elif action is Action.DELETE_POD:
         meta = current["metadata"]
         options = {"preconditions": {"uid": meta["uid"], "resourceVersion": meta["resourceVersion"]}}
         out.writes.append(Write("DELETE", path_of(target), options, target))
@@ -145,6 +170,50 @@ def prepare(step: PlanStep, writer: Writer, state: dict[str, dict[str, Any]], *,
         out.access.append(_access("update", target))
         out.restarts.extend(_disturbed(current, after, target, writer, out))
     return out
+
+
+def send(writer: Writer, write: Write, *, dry_run: bool) -> Answer:
+    """Send one write; a create refused because the name is taken says so, and what to do.
+
+    Raises:
+        StepRejectedError: the server refused it (for a create of a name that exists: code 409 and a
+            message naming the object and the fix).
+    """
+    try:
+        return writer.send(
+            write.method, write.path, write.body, dry_run=dry_run, content_type=write.content_type
+        )
+    except StepRejectedError as exc:
+        if not (write.creates and exc.code == 409):
+            raise
+        ref = write.ref
+        scope = ["-n", ref.namespace] if ref.namespace else []
+        look = shlex.join(["kubectl", "get", ref.kind.lower(), ref.name, *scope, "-o", "yaml"])
+        raise StepRejectedError(
+            f"{ref} already exists, and this step only creates (it never changes or replaces an object): "
+            f"nothing was written. Read the one there ({look}) and name the new object differently if "
+            f"both are needed (the server said: {exc})",
+            code=exc.code,
+            reason=exc.reason,
+            path=exc.path,
+        ) from exc
+
+
+def _delete_created(step: PlanStep, current: dict[str, Any], out: Prepared) -> None:
+    """Delete the object only if it is the one a plan created: its uid, and that plan's annotation."""
+    meta = current["metadata"]
+    created_by = str((meta.get("annotations") or {}).get(CREATED_BY) or "")
+    if meta.get("uid") != step.params["uid"] or created_by != step.params["created_by"]:
+        made = f"created by {created_by[:19]}…" if created_by else "no plan made it"
+        found = f"uid {meta.get('uid')}, {made}"
+        raise PlanNotReadyError(
+            f"{step.target} is not the object the plan created (expected uid {step.params['uid']} created by "
+            f"{step.params['created_by'][:19]}…; found {found}): it was replaced or was never a plan's, so "
+            "nothing is deleted. Delete it by hand if it must go"
+        )
+    options = {"preconditions": {"uid": meta["uid"], "resourceVersion": meta["resourceVersion"]}}
+    out.writes.append(Write("DELETE", path_of(step.target), options, step.target))
+    out.access.append(_access("delete", step.target))
 
 
 def _current(

@@ -13,6 +13,7 @@ from typing import Any
 
 from workbench.errors import StepRejectedError
 from workbench.model import Action, PlanStep
+from workbench.model._manifests import CREATES, manifest
 from workbench.remediation._client import Writer
 from workbench.remediation._steps import path_of
 
@@ -74,6 +75,27 @@ def _node(obj: Mapping[str, Any], step: PlanStep, writer: Writer) -> Check:
     return True, "applied"
 
 
+def _has(actual: Any, wanted: Any) -> bool:
+    """``actual`` holds everything ``wanted`` says (the server may add defaults beside it)."""
+    if isinstance(wanted, Mapping):
+        return isinstance(actual, Mapping) and all(_has(actual.get(k), v) for k, v in wanted.items())
+    if isinstance(wanted, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(wanted)
+            and all(_has(a, w) for a, w in zip(actual, wanted, strict=True))
+        )
+    return bool(actual == wanted)
+
+
+def _created(step: PlanStep, obj: Mapping[str, Any]) -> Check:
+    """The created object is there with what the step asked for (spec, or a class's fields)."""
+    wanted = {k: v for k, v in manifest(step).items() if k not in ("apiVersion", "kind", "metadata")}
+    if _has(obj, wanted):
+        return True, f"{step.target} exists as created"
+    return False, f"{step.target} exists but not as the step made it (changed since?)"
+
+
 def check(step: PlanStep, writer: Writer, *, deleted_uid: str = "") -> Check:
     """Whether one applied step has taken effect, and what was seen."""
     try:
@@ -81,7 +103,15 @@ def check(step: PlanStep, writer: Writer, *, deleted_uid: str = "") -> Check:
     except StepRejectedError as exc:
         if step.action is Action.DELETE_POD and exc.code == 404:
             return True, "the pod is gone"
+        if step.action is Action.DELETE_CREATED and exc.code == 404:
+            return True, f"{step.target} is deleted"
         return False, f"cannot read {step.target}: {exc}"
+    if step.action in CREATES:
+        return _created(step, obj)
+    if step.action is Action.DELETE_CREATED:
+        if obj["metadata"].get("uid") != step.params["uid"]:
+            return True, f"{step.target} is deleted (an object of that name was made since)"
+        return False, f"{step.target} is still there (being deleted?)"
     if step.action is Action.DELETE_POD:
         replaced = obj["metadata"].get("uid") != deleted_uid
         return replaced, "a new pod of that name runs" if replaced else "the pod is still terminating"

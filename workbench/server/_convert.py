@@ -97,7 +97,7 @@ def plan_message(turn: str, plan: Plan, source: LiveSource) -> PlanMessage:
     kubeconfig = origin if origin != "in-cluster" and os.pathsep not in origin else None
     return PlanMessage(
         id=turn,
-        plan=PlanWire.model_validate(plan.to_dict()),
+        plan=PlanWire.model_validate({"inputs": [], **plan.to_dict()}),
         digest=plan.digest,
         cell=plan.to_cell(context=source.name, kubeconfig=kubeconfig),
         kubectl=plan.kubectl(context=source.name),

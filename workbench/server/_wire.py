@@ -60,13 +60,26 @@ class PlanStepWire(Wire):
     reason: str
 
 
+class PlanInputWire(Wire):
+    """A value a plan needs from a person (`workbench.model.PlanInput`)."""
+
+    name: str
+    prompt: str
+    suggestion: str
+
+
 class PlanWire(Wire):
-    """A plan, as `workbench.model.Plan.to_dict` writes it (its digest is computed from this)."""
+    """A plan, as `workbench.model.Plan.to_dict` writes it (its digest is computed from this).
+
+    ``inputs`` is always present on the wire (empty when the plan is ready), though ``to_dict``
+    leaves it out when empty so that ready plans keep their digests.
+    """
 
     title: str
     steps: list[PlanStepWire] = Field(min_length=1)
     findings: list[str]
     notes: list[str]
+    inputs: list[PlanInputWire]
 
 
 class EvidenceWire(Wire):

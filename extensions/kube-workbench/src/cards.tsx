@@ -3,7 +3,7 @@
 import React from 'react';
 
 import type { IRead } from './chatState';
-import { canDryRun, diffText, dryRunSummary, type IPlanCard } from './planCard';
+import { canDryRun, diffText, dryRunSummary, needsInputs, type IPlanCard } from './planCard';
 import type { FindingWire, InvestigationMessage } from './wire';
 
 /** What the agent read, collapsed: the tool, its arguments and (expanded) what it returned. */
@@ -115,12 +115,31 @@ export function PlanCard(props: { card: IPlanCard; actions: IPlanActions }): JSX
           {note}
         </p>
       ))}
+      {needsInputs(card) && (
+        <div className="jp-KubeWorkbench-inputs">
+          <p className="jp-KubeWorkbench-note">
+            Needs values only you can give (insert the cell and fill them in; nothing here is guessed):
+          </p>
+          <ul>
+            {plan.inputs.map(item => (
+              <li key={item.name}>
+                <code>{item.name}</code>: {item.prompt}
+                {item.suggestion && <span className="jp-KubeWorkbench-muted"> (suggestion: {item.suggestion})</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="jp-KubeWorkbench-buttons">
         <button
           className="jp-mod-styled jp-mod-accept jp-KubeWorkbench-dryRun"
           disabled={!canDryRun(card)}
           onClick={() => actions.dryRun(card)}
-          title="Ask the API server to run every step with dryRun=All: nothing changes"
+          title={
+            needsInputs(card)
+              ? 'The plan needs values first: insert its cell and fill them in there'
+              : 'Ask the API server to run every step with dryRun=All: nothing changes'
+          }
         >
           {card.dryRun.status === 'running' ? 'Dry-running…' : 'Dry-run'}
         </button>

@@ -32,9 +32,14 @@ export function newPlanCard(message: PlanMessage): IPlanCard {
   return { message, dryRun: { status: 'idle' }, inserted: 0, copied: false };
 }
 
-/** Whether the Dry-run button is enabled (one dry run at a time). */
+/** Whether the plan still needs values from a person (they are given in its cell, with `plan.fill`). */
+export function needsInputs(card: IPlanCard): boolean {
+  return card.message.plan.inputs.length > 0;
+}
+
+/** Whether the Dry-run button is enabled: one dry run at a time, and only once nothing is missing. */
 export function canDryRun(card: IPlanCard): boolean {
-  return card.dryRun.status !== 'running';
+  return card.dryRun.status !== 'running' && !needsInputs(card);
 }
 
 /** The card with a dry run under way (unchanged when one already is). */

@@ -15,7 +15,7 @@ export interface AccessWire {
 }
 
 /** The closed set of things a remediation step may do (DESIGN.md, safety rule 4). */
-export type Action = "patch" | "scale" | "rollout-restart" | "rollout-undo" | "set-image" | "set-resources" | "set-env" | "set-configmap-key" | "delete-pod" | "cordon" | "uncordon" | "drain" | "set-service-selector" | "set-probe" | "set-hpa-range" | "remove-taint";
+export type Action = "patch" | "scale" | "rollout-restart" | "rollout-undo" | "set-image" | "set-resources" | "set-env" | "set-configmap-key" | "delete-pod" | "cordon" | "uncordon" | "drain" | "set-service-selector" | "set-probe" | "set-hpa-range" | "remove-taint" | "allow-ingress" | "create-storage-class" | "delete-created";
 
 /** Which model answers questions, or why none can. */
 export interface AgentWire {
@@ -178,6 +178,13 @@ export interface NoticeMessage {
   text: string;
 }
 
+/** A value a plan needs from a person (`workbench.model.PlanInput`). */
+export interface PlanInputWire {
+  name: string;
+  prompt: string;
+  suggestion: string;
+}
+
 /** A proposed plan: to review, dry-run, insert as a cell, and apply there after approval. */
 export interface PlanMessage {
   type: "plan";
@@ -197,12 +204,18 @@ export interface PlanStepWire {
   reason: string;
 }
 
-/** A plan, as `workbench.model.Plan.to_dict` writes it (its digest is computed from this). */
+/**
+ * A plan, as `workbench.model.Plan.to_dict` writes it (its digest is computed from this).
+ *
+ * ``inputs`` is always present on the wire (empty when the plan is ready), though ``to_dict``
+ * leaves it out when empty so that ready plans keep their digests.
+ */
 export interface PlanWire {
   title: string;
   steps: PlanStepWire[];
   findings: string[];
   notes: string[];
+  inputs: PlanInputWire[];
 }
 
 /** Forget the conversation (the next question starts afresh). */

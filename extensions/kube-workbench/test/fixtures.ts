@@ -21,7 +21,8 @@ export function planMessage(id = 't1', digest = DIGEST): PlanMessage {
         }
       ],
       findings: ['pod.crashloop:Pod/billing/invoice-api-1'],
-      notes: []
+      notes: [],
+      inputs: []
     },
     cell: 'import workbench\n# ...\nAPPROVED_BY = ""\n',
     kubectl: [

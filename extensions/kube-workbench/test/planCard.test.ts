@@ -10,6 +10,7 @@ import {
   kubectlText,
   markCopied,
   markInserted,
+  needsInputs,
   newPlanCard,
   startDryRun
 } from '../src/planCard';
@@ -36,6 +37,15 @@ describe('a plan card', () => {
     expect(canDryRun(running)).toBe(false);
     expect(startDryRun(running)).toBe(running);
     expect(dryRunSummary(running)).toMatch(/nothing changes/);
+  });
+
+  it('cannot be dry-run while the plan needs values from a person', () => {
+    const message = planMessage();
+    message.plan.inputs = [{ name: 'tag', prompt: 'a tag the registry has', suggestion: '2.14.1' }];
+    const card = newPlanCard(message);
+    expect(needsInputs(card)).toBe(true);
+    expect(canDryRun(card)).toBe(false);
+    expect(needsInputs(newPlanCard(planMessage()))).toBe(false);
   });
 
   it('shows the diff, the pods that restart and says how to apply when the dry run is ok', () => {

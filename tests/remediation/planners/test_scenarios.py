@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+import workbench
+from tests.analyzers.conftest import ADVANCE_SECONDS
 from tests.remediation.planners.conftest import Analysed
 from workbench import sandbox
 from workbench.model import Investigation, Plan, Severity
@@ -118,6 +120,40 @@ PLANS: dict[str, list[Step]] = {
             {"container": "report-builder", "limits": {"memory": "384Mi"}},
         )
     ],
+    "node-notready": [
+        (
+            "patch",
+            "Node kind-worker2",
+            "v1",
+            {
+                "patch_type": "merge",
+                "patch": {"metadata": {"annotations": {"sandbox.workbench.io/kubelet": None}}},
+            },
+        )
+    ],
+    # 40Gi fits no node: the most both replicas can ask is the workers' free 31.2Gi, rounded down to 256Mi.
+    "pending-resources": [
+        (
+            "set-resources",
+            "Deployment ml/recommender",
+            "apps/v1",
+            {"container": "recommender", "requests": {"memory": "31Gi"}, "limits": {"memory": "31Gi"}},
+        )
+    ],
+    # The claim's class does not exist; kind's default class is standard (rancher.io/local-path).
+    "pvc-pending": [
+        (
+            "create-storage-class",
+            "StorageClass fast-ssd",
+            "storage.k8s.io/v1",
+            {
+                "provisioner": "rancher.io/local-path",
+                "reclaim_policy": "Delete",
+                "volume_binding_mode": "WaitForFirstConsumer",
+                "allow_volume_expansion": False,
+            },
+        )
+    ],
     "pending-taint": [
         ("remove-taint", f"Node {node}", "v1", {"key": "node.example.io/maintenance", "effect": "NoSchedule"})
         for node in ("kind-worker", "kind-worker2")
@@ -139,6 +175,15 @@ PLANS: dict[str, list[Step]] = {
                     "failureThreshold": 3,
                 },
             },
+        )
+    ],
+    # The image is a value the person gives (the registry's tags are not in the cluster).
+    "image-pull": [
+        (
+            "set-image",
+            "Deployment storefront/catalog",
+            "apps/v1",
+            {"container": "catalog", "image": "${image}"},
         )
     ],
     "rollout-stuck": [("rollout-undo", "Deployment accounts/profile-api", "apps/v1", {"to_revision": 1})],
@@ -163,16 +208,7 @@ def test_a_scenario_with_an_evidenced_fix_gets_the_exact_plan(name: str, scenari
 
 # (scenario, the root's code, words the checks must contain, a command they must list)
 INVESTIGATIONS = [
-    ("image-pull", "pod.image-pull", ["v2.14.1", "starts with 'v'"], "kubectl describe pod catalog-"),
     ("incident", "pod.config-error", ["POSTGRES_USER", "password, username"], "kubectl describe secret"),
-    ("node-notready", "node.not-ready", ["kubelet", "Terminating"], "kubectl describe node kind-worker2"),
-    ("pending-resources", "pod.unschedulable", ["memory 40Gi", "measure it"], "kubectl describe nodes"),
-    (
-        "pvc-pending",
-        "pvc.pending",
-        ["fast-ssd", "standard (rancher.io/local-path, default)"],
-        "kubectl get storageclass",
-    ),
     ("failed-job", "job.failed", ["immutable", "exited 1"], "kubectl logs job/ledger-export -n finance"),
     (
         "cronjob-failing",
@@ -199,19 +235,56 @@ def test_a_scenario_without_a_safe_fix_gets_an_investigation(
     assert any(c.startswith(command) for c in look.commands), look.commands
 
 
-def test_networkpolicy_deny_gets_two_investigations_naming_the_policy_and_the_dependency(
-    scenario: Scenario,
-) -> None:
+ALLOW_FRONTEND: Step = (
+    "allow-ingress",
+    "NetworkPolicy shop/allow-frontend-to-catalog-api",
+    "networking.k8s.io/v1",
+    {
+        "pod_selector": {"app": "catalog-api"},
+        "from_selector": {"app": "frontend"},
+        "ports": [{"protocol": "TCP", "port": 8080}],
+    },
+)
+
+
+def test_networkpolicy_deny_allows_the_connection_the_readiness_findings_quote(scenario: Scenario) -> None:
+    # These frames hold no log tails: the readiness findings quote the frontend's timeouts; the policy's
+    # finding has no log of its own, so it still gets the investigation.
     report, frames = scenario("networkpolicy-deny")
-    readiness, policy = proposals(report, frames)
-    assert isinstance(readiness, Investigation)
+    plan, policy = proposals(report, frames)
+    assert isinstance(plan, Plan)
+    assert steps(plan) == [ALLOW_FRONTEND]
+    assert [f.split(":")[0] for f in plan.findings] == ["pod.readiness-failing"] * 2
+    assert any("default-deny-ingress" in note and "catalog-api" in note for note in plan.notes)
     assert isinstance(policy, Investigation)
-    assert [f.split(":")[0] for f in readiness.findings] == ["pod.readiness-failing"] * 2
-    assert any("5xx" in c for c in readiness.checks)
-    assert any("Service shop/catalog-api" in c and "NetworkPolicy" in c for c in readiness.checks)
-    assert "kubectl get networkpolicies -n shop" in readiness.commands
     assert policy.findings == ("networkpolicy.blocks-traffic:NetworkPolicy/shop/default-deny-ingress",)
     assert any("Keep the deny policy" in c for c in policy.checks)
+
+
+def test_networkpolicy_deny_with_log_tails_is_one_plan_for_every_root() -> None:
+    with sandbox.start(scenario="networkpolicy-deny", manual_clock=True) as sb:
+        sb.advance(ADVANCE_SECONDS)
+        with workbench.connect(kubeconfig=sb.kubeconfig) as cluster:
+            (plan,) = cluster.proposals()
+    assert isinstance(plan, Plan)
+    assert steps(plan) == [ALLOW_FRONTEND]
+    assert sorted(f.split(":")[0] for f in plan.findings) == [
+        "networkpolicy.blocks-traffic",
+        "pod.readiness-failing",
+        "pod.readiness-failing",
+    ]
+
+
+def test_image_pull_asks_for_the_image_suggesting_the_tag_without_v(scenario: Scenario) -> None:
+    plan = only(scenario("image-pull"))
+    assert isinstance(plan, Plan)
+    (needs,) = plan.inputs
+    assert (needs.name, needs.suggestion) == ("image", "registry.shop.example/catalog:2.14.1")
+    assert "registry.shop.example/catalog:v2.14.1 cannot be pulled" in needs.prompt
+    assert any("starts with 'v'" in note for note in plan.notes)
+    assert steps(plan.fill(image="registry.shop.example/catalog:2.14.1"))[0][3]["image"] == (
+        "registry.shop.example/catalog:2.14.1"
+    )
 
 
 def test_the_healthy_cluster_gets_no_proposal(scenario: Scenario) -> None:

@@ -1,9 +1,11 @@
 """``investigate-networkpolicy``: a NetworkPolicy that cuts pods off from all traffic.
 
-No safe fix: the right change is a new policy that allows exactly the connections needed, and
-creating a NetworkPolicy is not an allowed step; deleting or emptying the deny policy would open
-every pod it protects. The investigation lists what the policy isolates (the finding's evidence)
-and how to write the allow rule. Scenario ``networkpolicy-deny``.
+Asked after ``allow-ingress``, which plans a new policy allowing exactly the connection the callers'
+logs show dropped; when that chain of evidence is not there (no log tail naming a timeout, a policy
+with rules the frames cannot read), this says what to check: the right change is still a new policy
+that allows exactly the connections needed — deleting or emptying the deny policy would open every
+pod it protects. The investigation lists what the policy isolates (the finding's evidence) and how
+to write the allow rule.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """``investigate-pvc``: a claim that stays Pending.
 
-No safe fix: the usual cause is a StorageClass that does not exist here, and creating a cluster-
-scoped StorageClass is not an allowed step; a claim's ``storageClassName`` cannot be changed after
-creation (the API refuses it), and recreating the claim is a delete. The investigation names the
-classes the cluster has (from the frames) and both ways out. Scenario ``pvc-pending`` (fast-ssd is
-asked for; the cluster has standard).
+Asked after ``create-storage-class``, which plans the missing class when it can copy the one default
+class; when it cannot (no default class, several, a class list that was not read), or the class
+exists and the claim waits for something else, this says what to check: a claim's
+``storageClassName`` cannot be changed after creation (the API refuses it), and recreating the
+claim is a delete. The investigation names the classes the cluster has (from the frames) and both
+ways out.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class InvestigateClaim:
                 "A claim's storageClassName cannot be changed after creation. Either create a "
                 f"StorageClass named {wanted} backed by a provisioner this cluster runs, or delete the claim "
                 "and create it again with an existing class (a claim that never bound holds no data). "
-                "Neither is a plan step.",
+                "A plan creates the class only when it can copy the cluster's one default class.",
             ]
         else:
             checks.append(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from workbench.errors import ConfigError
+from workbench.remediation.planners.allow_ingress import AllowIngress
 from workbench.remediation.planners.base import Planner
 from workbench.remediation.planners.config_key import RepointConfigKey
 from workbench.remediation.planners.ingress import FixIngressBackend
@@ -21,12 +22,15 @@ from workbench.remediation.planners.investigate_nodes import InvestigateNode
 from workbench.remediation.planners.investigate_storage import InvestigateClaim
 from workbench.remediation.planners.memory import RaiseMemoryLimit
 from workbench.remediation.planners.missing_env import AddMissingEnv
+from workbench.remediation.planners.mount_path import FixMountPath
 from workbench.remediation.planners.probes import FixProbe
 from workbench.remediation.planners.requests import SetRequests
 from workbench.remediation.planners.rollback import RolloutUndo
+from workbench.remediation.planners.sandbox_kubelet import StartSandboxKubelet
 from workbench.remediation.planners.scale import ScaleBack
 from workbench.remediation.planners.selector import FixServiceSelector
 from workbench.remediation.planners.set_image import SetImage
+from workbench.remediation.planners.storage_class import CreateStorageClass
 from workbench.remediation.planners.taints import RemoveTaint
 from workbench.remediation.planners.uncordon import Uncordon
 
@@ -36,6 +40,7 @@ BUILTIN: tuple[type[Planner], ...] = (
     # Evidence-specific fixes first.
     AddMissingEnv,
     RepointConfigKey,
+    FixMountPath,
     RaiseMemoryLimit,
     FixProbe,
     SetImage,
@@ -45,8 +50,12 @@ BUILTIN: tuple[type[Planner], ...] = (
     FixServiceSelector,
     RemoveTaint,
     Uncordon,
+    StartSandboxKubelet,
     # The generic fallback for a new revision that never became ready.
     RolloutUndo,
+    # Creating what is missing: a policy allowing one dropped connection, a StorageClass a claim names.
+    AllowIngress,
+    CreateStorageClass,
     # No safe fix: what to look at.
     InvestigateNode,
     InvestigateClaim,

@@ -1,7 +1,8 @@
 """``set-resources``: give containers the resource requests the evidence supports.
 
-Three cases, one rule — a request is the highest usage metrics-server reports for that container in
-the workload's pods, divided by a target utilization, rounded up (CPU to 10m, memory to 16Mi):
+Three cases. The first rule of each — a request is the highest usage metrics-server reports for
+that container in the workload's pods, divided by a target utilization, rounded up (CPU to 10m,
+memory to 16Mi) — is the best evidence and always comes first:
 
 - ``hpa.unable-to-scale`` because the target's containers request none of a resource the HPA
   scales on by utilization: the target is the HPA's own (70% -> usage / 0.7), so the current load
@@ -9,12 +10,18 @@ the workload's pods, divided by a target utilization, rounded up (CPU to 10m, me
   metrics the request is a documented default (`DEFAULT_CPU`, `DEFAULT_MEMORY`). Scenario
   ``hpa-no-metrics``: the gateway uses 60m, the target is 70%: request 90m, which heals it.
 - ``workload.no-requests``: the same with an 80% target (`HEADROOM`), or the defaults.
-- ``pod.unschedulable`` for want of CPU or memory: only when pods of the same workload run and
-  report usage (the real need) below the request; the request is lowered to usage / 0.8 if that
-  fits the largest node. Without such evidence — scenario ``pending-resources``, where no pod of
-  the recommender ever ran — an investigation compares the requests with the nodes.
+- ``pod.unschedulable`` for want of CPU or memory: when pods of the same workload run and report
+  usage (the real need) below the request, the request is lowered to usage / 0.8 if that fits the
+  largest node. When no pod of the workload ever ran, but the request exceeds what any node the
+  scheduler weighed (not cordoned, no taint the pod does not tolerate) could ever offer, it is
+  lowered to the most that lets every replica be placed in the nodes' free allocatable, rounded
+  down to 100m / 256Mi (`_sized_to_nodes`; a limit equal to the old request follows it); the notes
+  say the app's real need is still unknown. Scenario ``pending-resources``: 40Gi on nodes with
+  31.2Gi free becomes 31Gi, which heals it. Otherwise (the nodes are merely full, none has room,
+  or the scheduler names reasons the frames cannot tie to nodes) an investigation compares the
+  requests with the nodes.
 
-A request never exceeds the container's limit for the same resource.
+A request from usage never exceeds the container's limit for the same resource.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from workbench.model import Action, Finding, Investigation, ObjectRef, Plan, Pla
 from workbench.remediation.planners import _amounts as amount
 from workbench.remediation.planners import _frames as fx
 from workbench.remediation.planners import _investigate as inv
+from workbench.remediation.planners import _sized_to_nodes as sized
 
 DEFAULT_CPU = 0.1
 """CPU request (cores) when no metrics show usage: 100m, a common LimitRange default."""
@@ -151,7 +159,7 @@ def _unschedulable(finding: Finding, frames: Frames) -> Plan | Investigation | N
     pod = fx.row(frames, finding.ref)
     if pod is None:
         return None
-    _, rejections = parse(text(pod[Pods.UNSCHEDULABLE_MESSAGE]))
+    total, rejections = parse(text(pod[Pods.UNSCHEDULABLE_MESSAGE]))
     short = sorted(
         {r.reason.split()[-1].lower() for r in rejections if r.category == "resources"} & {"cpu", "memory"}
     )
@@ -160,12 +168,16 @@ def _unschedulable(finding: Finding, frames: Frames) -> Plan | Investigation | N
         for r in rejections
         if r.category != "resources" and r.taint_key not in CONTROL_PLANE_TAINTS
     }
-    if not short or others:
+    if not short or others - {"taint", "cordoned"}:
         return None
     top = fx.workload(frames, finding.ref)
     node_cpu, node_memory = fx.largest_allocatable(frames)
     mine = records(fx.rows_of(frames.pods, finding.ref.namespace, finding.ref.name))
-    running = [p for p in fx.live(fx.pods_of(frames, top)) if text(p[Pods.PHASE]) == "Running"] if top else []
+    running = (
+        [p for p in fx.live(fx.pods_of(frames, top)) if text(p[Pods.PHASE]) == "Running"]
+        if top is not None and not others  # with nodes cordoned or tainted, "fits the largest" is unsure
+        else []
+    )
     steps = []
     for c in fx.containers(frames, mine):
         if c[Containers.INIT] or top is None or top.kind not in fx.TEMPLATE_KINDS or not running:
@@ -202,6 +214,9 @@ def _unschedulable(finding: Finding, frames: Frames) -> Plan | Investigation | N
                 "Watch the Pending pods get a node; keep an eye on their usage against the new requests.",
             ),
         )
+    fitted = sized.plan(finding, frames, pod, short, message=(total, rejections), top=top)
+    if fitted is not None or others:
+        return fitted
     return _oversized(finding, pod, short, room=(node_cpu, node_memory), top=top)
 
 

@@ -7,20 +7,25 @@ DaemonSet not yet updated. Exactly one such image is evidence; none, or several 
 is not. The planner never invents a tag (``v2.14.1`` -> ``2.14.1``): the registry is not in the
 frames.
 
-Without evidence an image-pull finding gets an investigation (does the tag exist, do the pull
-secrets work, which other tags of the repository run here); the other codes pass (None) to the
-next planner. Scenario ``image-pull``: the Deployment has one revision, and no pod ever ran
-another image, so it gets an investigation.
+Without a known-good image, an image the registry does not have (not an authorization failure)
+gets a plan whose image is a value the person gives (`PlanInput` ``image``): which tags exist is
+in the registry, not in the frames. The plan suggests the same tag without a leading ``v``
+(``v2.14.1`` -> ``2.14.1``) or the one other image of the repository that runs here, and its
+notes list what to check; the suggestion is never applied unless it is given. A registry that
+refuses the pull (unauthorized, denied) gets an investigation of the pull secrets; the other codes
+pass (None) to the next planner. Scenario ``image-pull``: the Deployment has one revision and no
+pod ever ran another image, so the plan asks for the image.
 """
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from workbench.analyzers._common import present, records, text
 from workbench.frames import Frames
 from workbench.frames.schema import Containers, Pods
-from workbench.model import Action, Finding, Investigation, ObjectRef, Plan, PlanStep
+from workbench.model import Action, Finding, Investigation, ObjectRef, Plan, PlanInput, PlanStep
 from workbench.remediation.planners import _frames as fx
 from workbench.remediation.planners import _investigate as inv
 
@@ -57,7 +62,9 @@ class SetImage:
         for c in failing:
             good = _good_image(frames, pods, c)
             if good is None:
-                return _investigate(finding, frames, top, failing) if pulling else None
+                if not pulling or _refused(c):
+                    return _investigate(finding, frames, top, failing) if pulling else None
+                return _ask_for_image(finding, frames, top, failing)
             name, bad = str(c[Containers.CONTAINER]), text(c[Containers.IMAGE])
             steps.append(
                 PlanStep(
@@ -121,6 +128,66 @@ def _good_image(frames: Frames, pods: list[fx.Row], failing: fx.Row) -> str | No
     return images.pop() if len(images) == 1 else None
 
 
+def _refused(container: fx.Row) -> bool:
+    """Whether the registry refused the pull (credentials), rather than not having the image."""
+    message = text(container[Containers.MESSAGE]).lower()
+    return any(w in message for w in ("unauthorized", "denied", "forbidden", "authentication"))
+
+
+def _ask_for_image(finding: Finding, frames: Frames, top: ObjectRef, failing: list[fx.Row]) -> Plan:
+    """A set-image plan whose image is a value the person gives (see the module docstring)."""
+    steps, inputs = [], []
+    for c in failing:
+        container, bad = str(c[Containers.CONTAINER]), text(c[Containers.IMAGE])
+        key = "image" if len(failing) == 1 else "image_" + re.sub(r"\W", "_", container)
+        inputs.append(
+            PlanInput(
+                key,
+                f"an image the registry has for container {container} ({bad} cannot be pulled)",
+                _suggestion(frames, bad),
+            )
+        )
+        steps.append(
+            PlanStep(
+                Action.SET_IMAGE,
+                top,
+                {"container": container, "image": "${" + key + "}"},
+                f"Point {fx.describe(top)}'s container {container} at ${{{key}}} (instead of {bad})",
+                finding.id,
+            )
+        )
+    checks = _investigate(finding, frames, top, failing).checks
+    return Plan(
+        f"Point {fx.describe(top)} at an image the registry has",
+        tuple(steps),
+        findings=(finding.id,),
+        notes=(
+            *checks[:-1],
+            "Which tags exist is the registry's knowledge, not the cluster's: give the image after "
+            "checking (e.g. `crane ls REPOSITORY` or the registry's UI). Fix the reference where it came "
+            "from too (the release pipeline, the manifest), or the next deploy breaks again.",
+        ),
+        inputs=tuple(inputs),
+    )
+
+
+def _suggestion(frames: Frames, image: str) -> str:
+    """The same tag without a leading ``v``, else the one other image of the repository running here."""
+    repo = repository(image)
+    tag = image[len(repo) + 1 :] if image.startswith(repo + ":") else ""
+    if tag.startswith("v") and tag[1:2].isdigit():
+        return f"{repo}:{tag[1:]}"
+    others = _others(frames, image)
+    return others[0] if len(others) == 1 else ""
+
+
+def _others(frames: Frames, image: str) -> list[str]:
+    """Other images of ``image``'s repository that containers here use (so the registry has them)."""
+    repo = repository(image)
+    column = frames.containers[Containers.IMAGE].dropna().astype(str)
+    return sorted({str(i) for i in column if repository(i) == repo and i != image})
+
+
 def repository(image: str) -> str:
     """``registry.example/shop/app`` of ``registry.example/shop/app:1.2@sha256:...``."""
     name = image.split("@", 1)[0]
@@ -133,13 +200,12 @@ def _investigate(
 ) -> Investigation:
     c = failing[0]
     name, image = str(c[Containers.CONTAINER]), text(c[Containers.IMAGE])
-    message = text(c[Containers.MESSAGE]).lower()
     owner = top or finding.ref
     checks = [
         f"The kubelet cannot pull {image} for container {name}; no pod of {fx.describe(owner)} runs "
         "another image of it, so there is no known-good image to go back to."
     ]
-    if any(w in message for w in ("unauthorized", "denied", "forbidden", "authentication")):
+    if _refused(c):
         secrets = records(fx.rows_of(frames.pods, finding.ref.namespace, finding.ref.name))
         names = secrets[0][Pods.IMAGE_PULL_SECRETS] if secrets else None
         listed = ", ".join(str(s) for s in names) if isinstance(names, list) and names else "none"
@@ -157,16 +223,11 @@ def _investigate(
         checks.append(
             f"The tag {tag} starts with 'v': check whether the registry's tags are written without it."
         )
-    repo = repository(image)
-    others = sorted(
-        {
-            str(i)
-            for i in frames.containers[Containers.IMAGE].dropna().astype(str)
-            if repository(i) == repo and i != image
-        }
-    )
+    others = _others(frames, image)
     if others:
-        checks.append(f"Other images of {repo} in this cluster (so they exist): {', '.join(others)}.")
+        checks.append(
+            f"Other images of {repository(image)} in this cluster (so they exist): {', '.join(others)}."
+        )
     checks.append(f"Then set the image that exists in {fx.describe(owner)}'s pod template.")
     commands = [inv.describe(finding.ref), inv.events(finding.ref)]
     if top is not None:

@@ -15,6 +15,8 @@
         stdin: |
           apiVersion: v1
           ...
+      inputs:                     # optional: what the person fixing it knows that the cluster does not,
+        EXPORT_BUCKET: s3://...   # given when a plan asks for a value by that name (`Plan.inputs`)
     wrong_fixes:
     - summary: Restart the rollout.
       commands: [kubectl -n billing rollout restart deployment/invoice-api]
@@ -75,8 +77,13 @@ def _text(value: Any) -> bool:
 
 def _check_fix(value: Any, where: str, source: str, *, why: bool) -> None:
     keys = {"summary", "commands", "why"} if why else {"summary", "commands"}
-    if not isinstance(value, dict) or set(value) != keys:
-        raise ScenarioError(f"{where} must have exactly: {', '.join(sorted(keys))}", source=source)
+    optional = set() if why else {"inputs"}
+    if not isinstance(value, dict) or not keys <= set(value) <= keys | optional:
+        also = f" (and optionally {', '.join(sorted(optional))})" if optional else ""
+        raise ScenarioError(f"{where} must have exactly: {', '.join(sorted(keys))}{also}", source=source)
+    inputs = value.get("inputs", {})
+    if not isinstance(inputs, dict) or not all(_text(k) and _text(v) for k, v in inputs.items()):
+        raise ScenarioError(f"{where}.inputs must map input names to texts", source=source)
     if not _text(value["summary"]) or (why and not _text(value["why"])):
         raise ScenarioError(f"{where}: summary{' and why' if why else ''} must be text", source=source)
     commands = value["commands"]

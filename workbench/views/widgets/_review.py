@@ -281,6 +281,7 @@ class PlanReview(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         if plan.findings:
             parts.append(f"<div>Addresses: {esc(', '.join(plan.findings))}</div>")
         parts += [f"<div>Note: {esc(note)}</div>" for note in plan.notes]
+        parts += [f"<div><b>Needs a value from you:</b> {esc(item)}</div>" for item in plan.inputs]
         rows = [
             [esc(i), esc(step.action.value), esc(step.target), esc(step.title)]
             for i, step in enumerate(plan.steps, 1)
