@@ -107,6 +107,7 @@ class StorageClass(msgspec.Struct, rename="camel", gc=False):
     reclaim_policy: str | None = None
     volume_binding_mode: str | None = None
     allow_volume_expansion: bool = False
+    parameters: dict[str, str] | None = None
 
 
 _PVCS = d.list_decoder(Pvc)
@@ -204,5 +205,6 @@ def _storageclass_row(rows: o.Rows, sc: StorageClass) -> None:
             (StorageClasses.BINDING_MODE, sc.volume_binding_mode or "Immediate"),
             (StorageClasses.RECLAIM_POLICY, sc.reclaim_policy or "Delete"),
             (StorageClasses.ALLOW_EXPANSION, sc.allow_volume_expansion),
+            (StorageClasses.PARAMETERS, sc.parameters or {}),
         ),
     )

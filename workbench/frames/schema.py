@@ -746,6 +746,7 @@ class StorageClasses(Frame, frame="storageclasses", source="storageclasses"):
     BINDING_MODE = Col("binding_mode", CATEGORY, "volumeBindingMode (Immediate, WaitForFirstConsumer)")
     RECLAIM_POLICY = Col("reclaim_policy", CATEGORY, "reclaimPolicy (Delete, Retain)")
     ALLOW_EXPANSION = Col("allow_expansion", BOOL, "allowVolumeExpansion")
+    PARAMETERS = Col("parameters", OBJECT, "parameters as a dict (provisioner-specific: type: gp3...)")
 
 
 class Hpas(Frame, frame="hpas", source="hpas"):

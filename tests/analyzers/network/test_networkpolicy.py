@@ -129,7 +129,7 @@ def test_the_blocking_finding_lists_the_isolated_services_as_evidence_not_as_cau
     ]
     # related names causes; the Services this policy isolates are its effects
     assert found.related == ()
-    assert found.planners == ()
+    assert found.planners == ("allow-ingress",)
 
 
 def test_a_policy_that_selects_no_pod_is_hygiene() -> None:

@@ -100,7 +100,7 @@ def test_a_missing_class_relates_the_class_and_quotes_the_event() -> None:
     [found] = analyze(cluster(pvc("db-data", storage_class="fast-ssd"), STANDARD, events=[NOT_FOUND]))
     assert found.ref == ObjectRef("PersistentVolumeClaim", "inventory", "db-data", "uid-inventory-db-data")
     assert found.related == (ObjectRef("StorageClass", "", "fast-ssd"),)
-    assert found.planners == ()
+    assert found.planners == ("create-storage-class",)
     values = {e.subject: e.value for e in found.evidence}
     assert values["spec.storageClassName"] == "fast-ssd (no such StorageClass)"
     assert values["spec.resources.requests.storage"] == "10Gi"

@@ -220,7 +220,21 @@ def test_the_missing_class_is_created_like_the_default_one(scenario: Scenario) -
     assert "backed by the default class standard's provisioner" in notes
     assert "not real fast-ssd storage" in notes
     assert "storageClassName cannot be changed" in notes
-    assert "parameters" in notes
+    assert "Its parameters are the default class's (none)" in notes
+
+
+def test_the_default_class_parameters_are_copied(scenario: Scenario) -> None:
+    report, frames = scenario("pvc-pending")
+
+    def with_parameters(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        df[StorageClasses.PARAMETERS] = [{"nodePath": "/data", "type": "local"} for _ in range(len(df))]
+        return df
+
+    plan = CreateStorageClass().propose(claim((report, frames)), _classes(with_parameters)(frames))
+    assert isinstance(plan, Plan)
+    assert plan.steps[0].params["parameters"] == {"nodePath": "/data", "type": "local"}
+    assert "(nodePath=/data, type=local)" in " ".join(plan.notes)
 
 
 def _classes(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Frames], Frames]:

@@ -156,7 +156,8 @@ def _blocked(
             "calling pods, on the Service's target port; for egress, DNS to kube-dns on port 53)."
         ),
         docs_url=f"{DOCS_URL}#default-policies",
-        planners=(),  # creating a policy is not an allow-listed step
+        # allow-ingress adds the one rule the callers' logs and the Service evidence (when they do).
+        planners=("allow-ingress",),
     )
 
 

@@ -148,8 +148,8 @@ def _pending(
         evidence=tuple(evidence),
         explanation=why,
         docs_url=CLASS_URL if class_missing else DOCS_URL,
-        # No planner: a claim's class cannot change, and creating a StorageClass is not an allowed step.
-        planners=(),
+        # A claim's class cannot change; a missing class can be created (after the default one).
+        planners=("create-storage-class",) if class_missing else (),
         related=related,
     )
 

@@ -62,6 +62,9 @@ class CreateStorageClass:
             value = default[column]
             if present(value):
                 params[param] = bool(value) if param == "allow_volume_expansion" else str(value)
+        parameters = default[StorageClasses.PARAMETERS]
+        if isinstance(parameters, dict) and parameters:
+            params["parameters"] = {str(k): str(v) for k, v in parameters.items()}
         return _plan(finding, wanted, text(default[StorageClasses.NAME]), params)
 
 
@@ -90,8 +93,13 @@ def _plan(finding: Finding, wanted: str, default: str, params: dict[str, Any]) -
             "Other claims that name it get the same.",
             f"The other way out: a claim's storageClassName cannot be changed, so delete {claim.name} and "
             f"create it again with an existing class ({default}); a claim that never bound holds no data.",
-            "The analysis does not read a class's parameters: if `kubectl get storageclass "
-            f"{default} -o yaml` shows any, add them to the step before applying it.",
+            "Its parameters are the default class's"
+            + (
+                f" ({', '.join(f'{k}={v}' for k, v in params['parameters'].items())})"
+                if "parameters" in params
+                else " (none)"
+            )
+            + ": compare with what the claim's manifest expected of a class of that name.",
             f"Watch `kubectl get pvc {claim.name} {where}-w`: it binds "
             + (
                 "once its pod is scheduled (WaitForFirstConsumer)."
