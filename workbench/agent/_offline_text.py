@@ -35,6 +35,15 @@ def md_code(value: str) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
+def md_command(command: str) -> list[str]:
+    """A kubectl command as markdown: a code span, or a fenced block for a multi-line one (a heredoc),
+    so that it stays pasteable. The fence is longer than any run of backticks inside."""
+    if "\n" not in command:
+        return [f"- {md_code(command)}"]
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", command)), default=0))
+    return [f"{fence}sh", *command.splitlines(), fence]
+
+
 def root_lines(report: AnalysisReport, node: TreeNode, numbered: str) -> list[str]:
     """A root cause in full: its code, summary, key evidence, explanation and what it causes."""
     f = report.masked(node.finding)
@@ -87,7 +96,7 @@ def proposal_detail(proposal: Proposal) -> list[str]:
     lines = [f"**Plan:** {md_text(proposal.title)}", ""]
     lines += [f"{n}. {md_text(step.title or step.action.value)}" for n, step in enumerate(proposal.steps, 1)]
     lines += ["", "The same change with kubectl (for reading; nothing runs it):"]
-    lines += [f"- {md_code(command)}" for command in proposal.kubectl()]
+    lines += [line for command in proposal.kubectl() for line in md_command(command)]
     notes = ["", "Notes:", *(f"- {md_text(note)}" for note in proposal.notes)] if proposal.notes else []
     needs = [f"- {md_text(str(item))}" for item in proposal.inputs]
     if needs:
