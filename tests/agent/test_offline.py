@@ -29,11 +29,12 @@ HEALED_BY_PLANS = {
     "service-selector": 1, "oomkilled": 2, "node-notready": 1, "pending-resources": 1,
     "networkpolicy-deny": 1, "pvc-pending": 1, "cronjob-failing": 1,
     "image-pull": 1,  # the plan asks for the image; the eval gives the scenario's fix.inputs
+    "failed-job": 1,  # the plan asks for EXPORT_BUCKET and recreates the Job; likewise
 }  # fmt: skip
 INVESTIGATED = {
     # No planner can justify a change from the cluster's state here (the right image, key, node,
     # storage class or traffic is a person's call): the answer names the root cause and what to check.
-    "failed-job", "incident",
+    "incident",
 }  # fmt: skip
 READS = {"list_resources", "run_analysis", "events", "logs", "propose_plan"}
 PLAN_TITLE = "Give deployment billing/invoice-api the environment its log says is missing"

@@ -117,6 +117,17 @@ def every_action_plan(title: str = "Fix the storefront", notes: tuple[str, ...] 
             ObjectRef("StorageClass", "", "fast-ssd"),
             {"uid": "f0c3d4ca", "created_by": "sha256:" + "0" * 64},
         ),
+        PlanStep(
+            Action.RECREATE_JOB,
+            ObjectRef("Job", ns, "catalog-import"),
+            {
+                "container": "import",
+                "env": [
+                    {"name": "BUCKET", "value": "s3://imports/daily"},
+                    {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "import", "key": "TOKEN"}}},
+                ],
+            },
+        ),
     ]
     assert {step.action for step in steps} == set(Action)
     return Plan(title, tuple(steps), findings=("pod.image-pull:Pod/storefront/catalog-7d9f",), notes=notes)

@@ -11,6 +11,13 @@ has the same effect. A step that creates an object is ``kubectl create -f -`` wi
 quoted shell heredoc (``<<'EOF'``: the shell expands nothing in it, and the delimiter is chosen so no
 line of the manifest can end it early); that command is several lines, the others one.
 
+Recreating a Job is three commands, because the new Job is the old one as the cluster has it: save it
+to a file (``get -o json >``), delete it, then create it from the file through ``kubectl patch
+--local`` (which changes the file's object, never the cluster) with a strategic merge patch that sets
+the env entries and drops what the server generated (uid, resourceVersion, status, ``spec.selector``
+and the controller-uid/job-name template labels, so it makes new ones). These are shell lines with a
+redirect and a pipe, still of quoted arguments; the file name is made from the Job's name.
+
 Example:
     >>> from workbench.model import Action, ObjectRef, PlanStep
     >>> step = PlanStep(Action.SCALE, ObjectRef("Deployment", "shop", "web"), {"replicas": 3})
@@ -29,7 +36,7 @@ from typing import Any
 import yaml
 
 from workbench.errors import ConfigError
-from workbench.model._manifests import CREATES, manifest
+from workbench.model._manifests import CREATES, JOB_GENERATED_LABELS, SERVER_METADATA, manifest
 from workbench.model._plans import Action, PlanStep
 
 _RESOURCE = {
@@ -76,7 +83,7 @@ def kubectl_commands(step: PlanStep, *, context: str | None = None) -> list[str]
         ``kubectl``; a step that needs more than one (an env list that mixes literal values with
         references kubectl cannot express) gives them in order. A creating step's command is
         ``kubectl create -f - <<'EOF'``, then the manifest's YAML, then the delimiter, on lines of
-        their own.
+        their own; a recreated Job's are three shell lines (see the module docstring).
 
     Raises:
         ConfigError: ``step`` is not a `PlanStep`.
@@ -98,7 +105,35 @@ def kubectl_commands(step: PlanStep, *, context: str | None = None) -> list[str]
         head += ["-n", step.target.namespace]
     if step.action in CREATES:
         return [_create(head, manifest(step))]
+    if step.action is Action.RECREATE_JOB:
+        return _recreate_job(head, step)
     return [shlex.join(head + _argv(command)) for command in _BUILDERS[step.action](step)]
+
+
+def _recreate_job(head: list[str], step: PlanStep) -> list[str]:
+    """Save the Job to a file, delete it, create it from the file with the env set (module docstring)."""
+    name = step.target.name
+    saved = "job-" + re.sub(r"[^A-Za-z0-9._-]", "_", name) + ".json"
+    container = {"name": step.params["container"], "env": [_replacing(e) for e in step.params["env"]]}
+    patch = {
+        "metadata": dict.fromkeys(SERVER_METADATA),
+        "spec": {
+            "selector": None,
+            "manualSelector": None,
+            "template": {
+                "metadata": {"labels": dict.fromkeys(JOB_GENERATED_LABELS)},
+                "spec": {"containers": [container]},
+            },
+        },
+        "status": None,
+    }
+    body = json.dumps(patch, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    local = ["kubectl", "patch", "--local", "-f", saved, "--type", "strategic", "-p", body, "-o", "json"]
+    return [
+        f"{shlex.join(head + _argv((['get', 'job'], [name], ['-o', 'json'])))} > {shlex.quote(saved)}",
+        shlex.join(head + _argv((["delete", "job"], [name], []))),
+        f"{shlex.join(local)} | {shlex.join([*head, 'create', '-f', '-'])}",
+    ]
 
 
 def _create(head: list[str], obj: dict[str, Any]) -> str:

@@ -37,6 +37,30 @@ CREATES = frozenset({Action.ALLOW_INGRESS, Action.CREATE_STORAGE_CLASS})
 CREATED_BY = "kube-workbench/created-by"
 """The annotation on an object a plan created: that plan's digest (``sha256:...``)."""
 
+JOB_GENERATED_LABELS = (
+    "controller-uid",
+    "batch.kubernetes.io/controller-uid",
+    "job-name",
+    "batch.kubernetes.io/job-name",
+)
+"""The pod-template labels the API server adds to a Job it generates a selector for (from the Job's
+uid and name): a recreated Job leaves them out, with ``spec.selector``, so the server makes new ones."""
+
+SERVER_METADATA = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+    "generateName",
+    "finalizers",
+)
+"""Metadata a recreated Job does not carry over: what the server set on the old one, and its finalizers
+(it keeps its name, namespace, labels, annotations and any ownerReferences that are not a controller)."""
+
 _STORAGE_FIELDS = {
     "parameters": "parameters",
     "reclaim_policy": "reclaimPolicy",

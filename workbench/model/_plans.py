@@ -51,6 +51,7 @@ class Action(enum.StrEnum):
     ALLOW_INGRESS = "allow-ingress"
     CREATE_STORAGE_CLASS = "create-storage-class"
     DELETE_CREATED = "delete-created"
+    RECREATE_JOB = "recreate-job"
 
 
 _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
@@ -112,6 +113,8 @@ SCHEMAS: Mapping[Action, _Schema] = MappingProxyType(
         ),
         # Undoing a create: only an object a plan created (its uid, and the plan's digest it carries).
         Action.DELETE_CREATED: _s(CREATED_KINDS, ("uid", "created_by")),
+        # A Job's pod template is immutable: delete the (finished) Job, create it again with the env set.
+        Action.RECREATE_JOB: _s({"Job"}, ("container", "env")),
     }
 )
 """Per action: the object kinds it may target, and its required and optional parameters."""

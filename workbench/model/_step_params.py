@@ -266,6 +266,7 @@ CHECKS: Mapping[str, Callable[[Mapping[str, Any]], str | None]] = {
     "set-image": lambda p: _text(p["container"], "container") or _text(p["image"], "image"),
     "set-resources": _resources,
     "set-env": _env,
+    "recreate-job": _env,
     "set-configmap-key": lambda p: (
         _text(p["key"], "key") or (None if isinstance(p["value"], str) else "value must be a string")
     ),

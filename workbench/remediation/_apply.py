@@ -11,6 +11,11 @@ the check and the write is a 409 from the server. A conflict on status alone is 
 re-checked, re-sent), as client-go's ``RetryOnConflict`` does. If a step still fails, the steps already
 applied are restored (objects they created are deleted again) and `ApplyFailedError` carries the result.
 A create is never retried: a 409 there means the name is taken.
+
+A recreated Job (`Action.RECREATE_JOB`) cannot be put back: its old pods ran and its status is history.
+Its step deletes the Job, waits (briefly, `GONE_TIMEOUT`) until that uid is gone, then creates the new
+one; neither the undo of a failed apply nor the rollback plan touches it, and the step's message (in
+the result and the audit record) carries the old Job's manifest.
 """
 
 from __future__ import annotations
@@ -35,9 +40,13 @@ from workbench.model import (
 from workbench.model._plans import SCHEMAS
 from workbench.remediation._client import PATCH_CONTENT_TYPES, Writer
 from workbench.remediation._diff import readable, restore_patch, restore_strategic
+from workbench.remediation._recreate import old_manifest
 from workbench.remediation._steps import Write, key, path_of, prepare, send
+from workbench.remediation._verify import settle
 
 CONFLICT_RETRIES = 3
+GONE_TIMEOUT = 30.0
+"""Seconds a recreate waits for the deleted Job to be gone before it creates the new one."""
 _TEMPLATED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"})
 _RESTORABLE = ("PUT", "PATCH")
 
@@ -53,6 +62,8 @@ class _Run:
     touched: list[str] = field(default_factory=list)  # ref keys in the order they were first written
     refs: dict[str, PlanStep] = field(default_factory=dict)
     writers_of: dict[str, list[int]] = field(default_factory=dict)  # ref key → indexes of steps writing it
+    recreated: list[str] = field(default_factory=list)  # ref keys of Jobs deleted and created again
+    lost: list[str] = field(default_factory=list)  # ref keys deleted but not created again (a failure)
 
 
 def check_preconditions(
@@ -129,23 +140,17 @@ def apply_plan(
     outcomes: list[StepOutcome] = []
     for index, step in enumerate(plan.steps):
         try:
-            _apply_step(index, step, run)
+            message = _apply_step(index, step, run)
         except (StepRejectedError, PlanNotReadyError, ConflictError) as exc:
             steps = _failed(plan, index, exc, outcomes, _undo(run))
             result = ApplyResult(plan, approval, writer.context, user, started, now(), steps)
             kept = [o.index + 1 for o in result.steps if o.status is StepStatus.APPLIED]
-            left = (
-                f"; step(s) {', '.join(map(str, kept))} could not be undone (deleted or evicted pods come "
-                "back through their controllers)"
-                if kept
-                else ", nothing is left half-applied"
-            )
             raise ApplyFailedError(
                 f"step {index + 1} ({step.title or step.action}) failed: {exc}; the steps before it were "
-                f"restored{left}",
+                f"restored{_left(kept, run.lost)}",
                 result=result,
             ) from exc
-        outcomes.append(StepOutcome(index, step, StepStatus.APPLIED))
+        outcomes.append(StepOutcome(index, step, StepStatus.APPLIED, message))
     return ApplyResult(
         plan,
         approval,
@@ -156,6 +161,18 @@ def apply_plan(
         tuple(outcomes),
         rollback=rollback_plan(plan, run),
     )
+
+
+def _left(kept: list[int], lost: list[str]) -> str:
+    """What a failed apply leaves behind: steps that could not be undone, a Job deleted for good."""
+    if kept:
+        return (
+            f"; step(s) {', '.join(map(str, kept))} could not be undone (deleted or evicted pods come back "
+            "through their controllers; a recreated Job stays as it was made)"
+        )
+    if lost:
+        return f"; {' and '.join(lost)} was deleted and not created again: see the step's message"
+    return ", nothing is left half-applied"
 
 
 def _failed(
@@ -173,22 +190,84 @@ def _failed(
     )
 
 
-def _apply_step(index: int, step: PlanStep, run: _Run) -> None:
+def _apply_step(index: int, step: PlanStep, run: _Run) -> str:
+    """Send the step's writes; what the step's outcome says (``""`` for most)."""
     for attempt in range(CONFLICT_RETRIES + 1):
         prepared = prepare(step, run.writer, run.state, now=run.now(), digest=run.digest)
         try:
             for write in prepared.writes:
                 _send(write, step, index, run)
-            return
         except StepRejectedError as exc:
-            creates = any(write.creates for write in prepared.writes)
+            creates = any(write.creates or write.replaces for write in prepared.writes)
             if exc.code != 409 or attempt == CONFLICT_RETRIES or not prepared.writes or creates:
                 raise
             _refresh_if_status_only(step, run)
+            continue
+        replacing = [w for w in prepared.writes if w.replaces]
+        return _recreated(replacing[0], prepared.read[key(step.target)], run) if replacing else ""
+    return ""  # not reached: the last attempt returns or raises
+
+
+def _recreated(write: Write, old: dict[str, Any], run: _Run) -> str:
+    """The outcome of a recreate: both uids, why there is no rollback, and the old Job's manifest."""
+    new_uid = str(run.state[key(write.ref)]["metadata"].get("uid", ""))
+    return (
+        f"Deleted {key(write.ref)} (uid {write.replaces}) and created it again (uid {new_uid}); its pods run "
+        "again. A Job cannot be put back (its old pods ran and its status is history), so this step has no "
+        "rollback. The old Job, as it was read, is kept here and in the audit record:\n"
+        + old_manifest(old).rstrip("\n")
+    )
+
+
+def _wait_gone(run: _Run, write: Write) -> bool:
+    """Whether the Job the DELETE before ``write`` removed (its uid) is gone within `GONE_TIMEOUT`."""
+
+    def gone() -> tuple[bool, str]:
+        try:
+            obj = run.writer.read(path_of(write.ref))
+        except StepRejectedError as exc:
+            if exc.code == 404:
+                return True, "gone"
+            raise
+        return obj["metadata"].get("uid") != write.replaces, "still there"
+
+    return settle({0: gone}, timeout=GONE_TIMEOUT, interval=0.2)[0][0]
+
+
+def _send_replacing(write: Write, run: _Run) -> None:
+    """Create the Job again once the old one is gone; if that fails, say the Job is gone and how to
+    make it again (its old manifest)."""
+    k = key(write.ref)
+    old = run.state[k]
+    try:
+        if not _wait_gone(run, write):
+            raise StepRejectedError(
+                f"the deleted Job (uid {write.replaces}) was still there after {GONE_TIMEOUT:.0f} s (a "
+                "finalizer?)",
+                code=0,
+                path=write.path,
+            )
+        answer = send(run.writer, write, dry_run=False)
+    except StepRejectedError as exc:
+        run.lost.append(k)
+        raise StepRejectedError(
+            f"{k} was deleted but not created again: {exc}. Create it by hand once the old one is gone: the "
+            "new Job is the old one below with the step's env set, without uid, resourceVersion, status, "
+            "spec.selector and the controller-uid/job-name template labels. The old Job:\n"
+            + old_manifest(old),
+            code=exc.code,
+            reason=exc.reason,
+            path=exc.path,
+        ) from exc
+    run.state[k] = answer.body
+    run.recreated.append(k)
 
 
 def _send(write: Write, step: PlanStep, index: int, run: _Run) -> None:
     k = key(write.ref)
+    if write.replaces:
+        _send_replacing(write, run)
+        return
     if write.method in _RESTORABLE:
         run.before.setdefault(k, run.state[k])
         _written(k, step, index, run)
@@ -293,6 +372,11 @@ def rollback_plan(plan: Plan, run: _Run) -> Plan | None:
         return None
     deletes = [s for s in steps if s.action is Action.DELETE_CREATED]
     notes = [f"Restores what {plan.digest} changed; the workloads roll out again."] if run.before else []
+    if run.recreated:
+        notes.append(
+            f"{' and '.join(run.recreated)} was deleted and created again: a Job cannot be put back, so this "
+            "plan leaves it as it is (the old Job's manifest is in the apply's audit record)."
+        )
     if deletes:
         notes.append(
             f"Deletes what {plan.digest} created ({', '.join(str(s.target) for s in deletes)}), only if it "

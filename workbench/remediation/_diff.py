@@ -27,11 +27,21 @@ def readable(obj: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def yaml_diff(before: Mapping[str, Any], after: Mapping[str, Any], *, label: str) -> str:
-    """A unified diff of the two objects' YAML (``""`` when they are the same)."""
+def yaml_diff(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    label: str,
+    headers: tuple[str, str] | None = None,
+) -> str:
+    """A unified diff of the two objects' YAML (``""`` when they are the same).
+
+    ``headers`` replace the file lines' ``<label> (now)`` and ``<label> (after)``.
+    """
     a = yaml.safe_dump(readable(before), sort_keys=False, default_flow_style=False).splitlines(keepends=True)
     b = yaml.safe_dump(readable(after), sort_keys=False, default_flow_style=False).splitlines(keepends=True)
-    return "".join(difflib.unified_diff(a, b, f"{label} (now)", f"{label} (after)", n=3))
+    old, new = headers or (f"{label} (now)", f"{label} (after)")
+    return "".join(difflib.unified_diff(a, b, old, new, n=3))
 
 
 def yaml_created(obj: Mapping[str, Any], *, label: str) -> str:

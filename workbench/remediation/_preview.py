@@ -14,6 +14,7 @@ from workbench.errors import PlanNotReadyError, StepRejectedError
 from workbench.model import AccessCheck, DryRun, FieldChange, Plan, PlanStep, StepPreview
 from workbench.remediation._client import Writer
 from workbench.remediation._diff import changes, yaml_created, yaml_diff
+from workbench.remediation._recreate import preview as recreate_preview
 from workbench.remediation._steps import Access, Prepared, key, prepare, send
 
 _SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -91,6 +92,7 @@ class _Preview:
         before = dict(prepared.read)
         message, accepted = prepared.note, True
         warnings: list[str] = []
+        recreated: dict[str, dict[str, Any]] = {}  # ref key → the new Job as the dry run made it
         for write in prepared.writes:
             try:
                 answer = send(self.writer, write, dry_run=True)
@@ -100,7 +102,9 @@ class _Preview:
             warnings.extend(answer.warnings)
             if write.method in ("PUT", "PATCH") or write.creates:
                 self.state[key(write.ref)] = answer.body
-        diff, fields = _diff(prepared, before, self.state) if accepted else ("", ())
+            elif write.replaces:
+                recreated[key(write.ref)] = answer.body
+        diff, fields = _diff(prepared, before, self.state, recreated) if accepted else ("", ())
         return StepPreview(
             index,
             step,
@@ -116,13 +120,23 @@ class _Preview:
 
 
 def _diff(
-    prepared: Prepared, before: dict[str, dict[str, Any]], state: dict[str, dict[str, Any]]
+    prepared: Prepared,
+    before: dict[str, dict[str, Any]],
+    state: dict[str, dict[str, Any]],
+    recreated: dict[str, dict[str, Any]],
 ) -> tuple[str, tuple[FieldChange, ...]]:
     diffs: list[str] = []
     fields: list[FieldChange] = []
+    replaced = {key(write.ref) for write in prepared.writes if write.replaces}
     for write in prepared.writes:
         k = key(write.ref)
-        if write.creates:
+        if write.replaces:
+            text, changed = recreate_preview(before[k], recreated[k], label=k)
+            diffs.append(text)
+            fields.extend(changed)
+        elif write.method == "DELETE" and k in replaced:
+            continue  # said by the create that replaces it
+        elif write.creates:
             diffs.append(yaml_created(state[k], label=k))
             fields.append(FieldChange(f"{k} (created)", None, "created"))
         elif write.method in ("PUT", "PATCH") and k in before:

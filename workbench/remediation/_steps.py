@@ -9,6 +9,10 @@ A creating step is one POST of `workbench.model._manifests.manifest` to the coll
 the plan's digest; it never replaces an object: the server's 409 for a name that exists is refused
 with the step's own message (`send`). Its undo (`Action.DELETE_CREATED`) deletes an object only when
 its uid is the one the create answered with and it carries that plan's annotation.
+
+Recreating a Job (`Action.RECREATE_JOB`, see `workbench.remediation._recreate`) is a DELETE of the
+Job as read (its uid and resourceVersion as preconditions) and a POST of the new Job that `replaces`
+it; the dry run sends that POST under a generated name, the old Job still being there.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from workbench.model._manifests import CREATED_BY, CREATES, manifest
 from workbench.remediation._client import PATCH_CONTENT_TYPES, Answer, Writer
 from workbench.remediation._diff import template_changed
 from workbench.remediation._mutate import for_update, mutate
+from workbench.remediation._recreate import recreated, refusal, scratch
 from workbench.sources import BUILTIN, Kind
 
 _KINDS: Mapping[str, Kind] = {kind.kind: kind for kind in BUILTIN}
@@ -60,6 +65,8 @@ class Write:
     ref: ObjectRef
     content_type: str = "application/json"
     creates: bool = False  # a POST that makes ``ref`` (it must not exist)
+    replaces: str = ""  # a POST that makes ``ref`` again: the uid of the one the DELETE before it removed
+    dry_run_body: Any = None  # what the dry run sends instead of ``body`` (None: the same)
 
 
 @dataclass(slots=True)
@@ -71,7 +78,7 @@ class Prepared:
     read: dict[str, dict[str, Any]] = field(default_factory=dict)  # ref key → object as read
     expected: dict[str, dict[str, Any]] = field(default_factory=dict)  # ref key → local after-state
     restarts: list[ObjectRef] = field(default_factory=list)
-    note: str = ""  # when the step has nothing to do
+    note: str = ""  # when the step has nothing to do, or does more than its writes say
 
 
 def kind_of(ref: ObjectRef) -> Kind:
@@ -145,6 +152,8 @@ def prepare(
         out.restarts.append(ref_of(current, "Pod"))
     elif action is Action.DRAIN:
         _drain(step, current, writer, out)
+    elif action is Action.RECREATE_JOB:
+        _recreate(step, current, out)
     elif action is Action.PATCH:
         out.writes.append(
             Write(
@@ -179,10 +188,9 @@ def send(writer: Writer, write: Write, *, dry_run: bool) -> Answer:
         StepRejectedError: the server refused it (for a create of a name that exists: code 409 and a
             message naming the object and the fix).
     """
+    body = write.dry_run_body if dry_run and write.dry_run_body is not None else write.body
     try:
-        return writer.send(
-            write.method, write.path, write.body, dry_run=dry_run, content_type=write.content_type
-        )
+        return writer.send(write.method, write.path, body, dry_run=dry_run, content_type=write.content_type)
     except StepRejectedError as exc:
         if not (write.creates and exc.code == 409):
             raise
@@ -214,6 +222,26 @@ def _delete_created(step: PlanStep, current: dict[str, Any], out: Prepared) -> N
     options = {"preconditions": {"uid": meta["uid"], "resourceVersion": meta["resourceVersion"]}}
     out.writes.append(Write("DELETE", path_of(step.target), options, step.target))
     out.access.append(_access("delete", step.target))
+
+
+def _recreate(step: PlanStep, job: dict[str, Any], out: Prepared) -> None:
+    """Delete the finished Job as read, then create it again with the step's env (`_recreate`)."""
+    refusal(job, step)
+    new = recreated(job, step)
+    meta = job["metadata"]
+    options = {
+        "preconditions": {"uid": meta["uid"], "resourceVersion": meta["resourceVersion"]},
+        "propagationPolicy": "Background",
+    }
+    target = step.target
+    out.writes.append(Write("DELETE", path_of(target), options, target))
+    collection = kind_of(target).path(target.namespace)
+    out.writes.append(Write("POST", collection, new, target, replaces=meta["uid"], dry_run_body=scratch(new)))
+    out.access += [_access("delete", target), _access("create", target, name=False)]
+    out.note = (
+        f"deletes {target} and creates it again (its pods run again); the dry run validated the new Job "
+        "under a name the server generated, the old one still being there"
+    )
 
 
 def _current(

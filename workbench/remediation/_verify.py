@@ -96,6 +96,23 @@ def _created(step: PlanStep, obj: Mapping[str, Any]) -> Check:
     return False, f"{step.target} exists but not as the step made it (changed since?)"
 
 
+def _recreated(step: PlanStep, obj: Mapping[str, Any], deleted_uid: str) -> Check:
+    """A Job of the name with another uid than the deleted one, whose container has the step's env."""
+    uid = str(obj["metadata"].get("uid", ""))
+    if uid == deleted_uid:
+        return False, f"{step.target} is still the old Job (uid {uid})"
+    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    name = step.params["container"]
+    container = next((c for c in spec.get("containers") or [] if c.get("name") == name), None)
+    env = {e.get("name"): e for e in (container or {}).get("env") or []}
+    missing = [e["name"] for e in step.params["env"] if not _has(env.get(e["name"]), e)]
+    if missing:
+        return False, f"{step.target} (uid {uid}) does not set {', '.join(missing)} in container {name}"
+    status = obj.get("status") or {}
+    counts = ", ".join(f"{status.get(k) or 0} {k}" for k in ("active", "succeeded", "failed"))
+    return True, f"{step.target} was created again (uid {uid}) with the env set; its pods: {counts}"
+
+
 def check(step: PlanStep, writer: Writer, *, deleted_uid: str = "") -> Check:
     """Whether one applied step has taken effect, and what was seen."""
     try:
@@ -112,6 +129,8 @@ def check(step: PlanStep, writer: Writer, *, deleted_uid: str = "") -> Check:
         if obj["metadata"].get("uid") != step.params["uid"]:
             return True, f"{step.target} is deleted (an object of that name was made since)"
         return False, f"{step.target} is still there (being deleted?)"
+    if step.action is Action.RECREATE_JOB:
+        return _recreated(step, obj, deleted_uid)
     if step.action is Action.DELETE_POD:
         replaced = obj["metadata"].get("uid") != deleted_uid
         return replaced, "a new pod of that name runs" if replaced else "the pod is still terminating"

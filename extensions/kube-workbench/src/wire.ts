@@ -15,7 +15,7 @@ export interface AccessWire {
 }
 
 /** The closed set of things a remediation step may do (DESIGN.md, safety rule 4). */
-export type Action = "patch" | "scale" | "rollout-restart" | "rollout-undo" | "set-image" | "set-resources" | "set-env" | "set-configmap-key" | "delete-pod" | "cordon" | "uncordon" | "drain" | "set-service-selector" | "set-probe" | "set-hpa-range" | "remove-taint" | "allow-ingress" | "create-storage-class" | "delete-created";
+export type Action = "patch" | "scale" | "rollout-restart" | "rollout-undo" | "set-image" | "set-resources" | "set-env" | "set-configmap-key" | "delete-pod" | "cordon" | "uncordon" | "drain" | "set-service-selector" | "set-probe" | "set-hpa-range" | "remove-taint" | "allow-ingress" | "create-storage-class" | "delete-created" | "recreate-job";
 
 /** Which model answers questions, or why none can. */
 export interface AgentWire {

@@ -7,7 +7,9 @@ from tests.remediation.planners.objects import Obj, bundle, deployment, finding_
 from workbench.frames import Frames
 from workbench.model import Finding, Investigation, ObjectRef, Plan, Severity
 from workbench.remediation.planners import propose
+from workbench.remediation.planners.ask_image import AskForImage
 from workbench.remediation.planners.rollback import RolloutUndo
+from workbench.remediation.planners.set_image import SetImage
 
 GOOD = "registry.example/shop/app:1.4.1"
 BAD = "registry.example/shop/app:v1.4.2"
@@ -20,22 +22,22 @@ def running_pod(name: str, rs: str, image: str) -> Obj:
     )
 
 
-def failing_pod(name: str = "web-7d9f8c6b5-a1", rs: str = "web-7d9f8c6b5") -> Obj:
+def failing_pod(name: str = "web-7d9f8c6b5-a1", rs: str = "web-7d9f8c6b5", state: Obj = PULL) -> Obj:
     return pod(
         name,
         owner=("ReplicaSet", rs),
         containers=[container(image=BAD)],
-        statuses=[status(ready=False, state=PULL, image=BAD)],
+        statuses=[status(ready=False, state=state, image=BAD)],
     )
 
 
-def rolling(*older: tuple[str, int, str]) -> Frames:
+def rolling(*older: tuple[str, int, str], state: Obj = PULL) -> Frames:
     """web at its newest revision (failing), with ``older`` (rs, revision, image) ReplicaSets serving."""
     revision = len(older) + 1
     objects = [
         deployment("web", revision=revision),
         replicaset("web-7d9f8c6b5", "web", revision=revision, available=0, images=[BAD]),
-        failing_pod(),
+        failing_pod(state=state),
         node("node-1"),
     ]
     for rs, rev, image in older:
@@ -62,9 +64,10 @@ def test_an_image_that_cannot_be_pulled_goes_back_to_the_one_running_pods_use() 
     )
 
 
-def test_without_an_older_revision_an_image_pull_gets_an_investigation() -> None:
+def test_without_evidence_set_image_investigates_and_the_plan_asks_for_the_image() -> None:
     frames = rolling()
-    look = propose(finding_of(frames, "pod.image-pull"), frames)
+    finding = finding_of(frames, "pod.image-pull")
+    look = SetImage().propose(finding, frames)
     assert isinstance(look, Investigation)
     assert "no known-good image" in look.checks[0]
     assert any("starts with 'v'" in c for c in look.checks)
@@ -72,6 +75,22 @@ def test_without_an_older_revision_an_image_pull_gets_an_investigation() -> None
         "kubectl get deployment web -n shop -o 'jsonpath={.spec.template.spec.containers[*].image}'"
         in look.commands
     )
+    plan = propose(finding, frames)  # no revision to go back to: the person names the image
+    assert isinstance(plan, Plan)
+    ((action, params),) = [(s.action.value, dict(s.params)) for s in plan.steps]
+    assert (action, params) == ("set-image", {"container": "app", "image": "${image}"})
+    (needs,) = plan.inputs
+    assert needs.suggestion == "registry.example/shop/app:1.4.2"
+    assert plan.notes[: len(look.checks) - 1] == look.checks[:-1]
+
+
+def test_a_refused_pull_is_about_credentials_and_gets_no_plan() -> None:
+    frames = rolling(state=waiting("ErrImagePull", "pull access denied: unauthorized"))
+    finding = finding_of(frames, "pod.image-pull")
+    assert AskForImage().propose(finding, frames) is None
+    look = propose(finding, frames)
+    assert isinstance(look, Investigation)
+    assert any("imagePullSecrets" in c for c in look.checks)
 
 
 def test_two_different_running_images_are_no_evidence_for_set_image_but_the_last_good_revision_is() -> None:

@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 
 from workbench.errors import ConfigError
 from workbench.remediation.planners.allow_ingress import AllowIngress
+from workbench.remediation.planners.ask_image import AskForImage
 from workbench.remediation.planners.base import Planner
 from workbench.remediation.planners.config_key import RepointConfigKey
 from workbench.remediation.planners.ingress import FixIngressBackend
@@ -24,6 +25,7 @@ from workbench.remediation.planners.memory import RaiseMemoryLimit
 from workbench.remediation.planners.missing_env import AddMissingEnv
 from workbench.remediation.planners.mount_path import FixMountPath
 from workbench.remediation.planners.probes import FixProbe
+from workbench.remediation.planners.recreate_job import RecreateJob
 from workbench.remediation.planners.requests import SetRequests
 from workbench.remediation.planners.rollback import RolloutUndo
 from workbench.remediation.planners.sandbox_kubelet import StartSandboxKubelet
@@ -53,9 +55,13 @@ BUILTIN: tuple[type[Planner], ...] = (
     StartSandboxKubelet,
     # The generic fallback for a new revision that never became ready.
     RolloutUndo,
+    # An image the registry lacks and nothing here to go back to: the person names the image.
+    AskForImage,
     # Creating what is missing: a policy allowing one dropped connection, a StorageClass a claim names.
     AllowIngress,
     CreateStorageClass,
+    # A failed Job made again with the variable its log asks for (its pod template is immutable).
+    RecreateJob,
     # No safe fix: what to look at.
     InvestigateNode,
     InvestigateClaim,

@@ -7,25 +7,20 @@ DaemonSet not yet updated. Exactly one such image is evidence; none, or several 
 is not. The planner never invents a tag (``v2.14.1`` -> ``2.14.1``): the registry is not in the
 frames.
 
-Without a known-good image, an image the registry does not have (not an authorization failure)
-gets a plan whose image is a value the person gives (`PlanInput` ``image``): which tags exist is
-in the registry, not in the frames. The plan suggests the same tag without a leading ``v``
-(``v2.14.1`` -> ``2.14.1``) or the one other image of the repository that runs here, and its
-notes list what to check; the suggestion is never applied unless it is given. A registry that
-refuses the pull (unauthorized, denied) gets an investigation of the pull secrets; the other codes
-pass (None) to the next planner. Scenario ``image-pull``: the Deployment has one revision and no
-pod ever ran another image, so the plan asks for the image.
+Without evidence an image-pull finding gets an investigation (does the tag exist, do the pull
+secrets work, which other tags of the repository run here), and the later planners are asked: a
+rollback to the last revision that was available (`rollback`), else a plan that asks the person
+for the image (`ask_image`); the other codes pass (None) to the next planner.
 """
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from workbench.analyzers._common import present, records, text
 from workbench.frames import Frames
 from workbench.frames.schema import Containers, Pods
-from workbench.model import Action, Finding, Investigation, ObjectRef, Plan, PlanInput, PlanStep
+from workbench.model import Action, Finding, Investigation, ObjectRef, Plan, PlanStep
 from workbench.remediation.planners import _frames as fx
 from workbench.remediation.planners import _investigate as inv
 
@@ -51,20 +46,18 @@ class SetImage:
         if finding.ref.kind != "Pod":
             return None
         pulling = finding.code == "pod.image-pull"
-        failing = _failing(frames, finding)
+        failing = failing_containers(frames, finding)
         top = fx.workload(frames, finding.ref)
         if not failing:
             return None
         if top is None or top.kind not in fx.TEMPLATE_KINDS:
-            return _investigate(finding, frames, top, failing) if pulling else None
+            return investigate(finding, frames, top, failing) if pulling else None
         pods = [p for p in fx.live(fx.pods_of(frames, top)) if str(p[Pods.NAME]) != finding.ref.name]
         steps = []
         for c in failing:
             good = _good_image(frames, pods, c)
             if good is None:
-                if not pulling or _refused(c):
-                    return _investigate(finding, frames, top, failing) if pulling else None
-                return _ask_for_image(finding, frames, top, failing)
+                return investigate(finding, frames, top, failing) if pulling else None
             name, bad = str(c[Containers.CONTAINER]), text(c[Containers.IMAGE])
             steps.append(
                 PlanStep(
@@ -89,7 +82,7 @@ class SetImage:
         )
 
 
-def _failing(frames: Frames, finding: Finding) -> list[fx.Row]:
+def failing_containers(frames: Frames, finding: Finding) -> list[fx.Row]:
     """The pod's containers this finding is about."""
     pod_rows = records(fx.rows_of(frames.pods, finding.ref.namespace, finding.ref.name))
     out = []
@@ -128,60 +121,13 @@ def _good_image(frames: Frames, pods: list[fx.Row], failing: fx.Row) -> str | No
     return images.pop() if len(images) == 1 else None
 
 
-def _refused(container: fx.Row) -> bool:
+def refused(container: fx.Row) -> bool:
     """Whether the registry refused the pull (credentials), rather than not having the image."""
     message = text(container[Containers.MESSAGE]).lower()
     return any(w in message for w in ("unauthorized", "denied", "forbidden", "authentication"))
 
 
-def _ask_for_image(finding: Finding, frames: Frames, top: ObjectRef, failing: list[fx.Row]) -> Plan:
-    """A set-image plan whose image is a value the person gives (see the module docstring)."""
-    steps, inputs = [], []
-    for c in failing:
-        container, bad = str(c[Containers.CONTAINER]), text(c[Containers.IMAGE])
-        key = "image" if len(failing) == 1 else "image_" + re.sub(r"\W", "_", container)
-        inputs.append(
-            PlanInput(
-                key,
-                f"an image the registry has for container {container} ({bad} cannot be pulled)",
-                _suggestion(frames, bad),
-            )
-        )
-        steps.append(
-            PlanStep(
-                Action.SET_IMAGE,
-                top,
-                {"container": container, "image": "${" + key + "}"},
-                f"Point {fx.describe(top)}'s container {container} at ${{{key}}} (instead of {bad})",
-                finding.id,
-            )
-        )
-    checks = _investigate(finding, frames, top, failing).checks
-    return Plan(
-        f"Point {fx.describe(top)} at an image the registry has",
-        tuple(steps),
-        findings=(finding.id,),
-        notes=(
-            *checks[:-1],
-            "Which tags exist is the registry's knowledge, not the cluster's: give the image after "
-            "checking (e.g. `crane ls REPOSITORY` or the registry's UI). Fix the reference where it came "
-            "from too (the release pipeline, the manifest), or the next deploy breaks again.",
-        ),
-        inputs=tuple(inputs),
-    )
-
-
-def _suggestion(frames: Frames, image: str) -> str:
-    """The same tag without a leading ``v``, else the one other image of the repository running here."""
-    repo = repository(image)
-    tag = image[len(repo) + 1 :] if image.startswith(repo + ":") else ""
-    if tag.startswith("v") and tag[1:2].isdigit():
-        return f"{repo}:{tag[1:]}"
-    others = _others(frames, image)
-    return others[0] if len(others) == 1 else ""
-
-
-def _others(frames: Frames, image: str) -> list[str]:
+def other_images(frames: Frames, image: str) -> list[str]:
     """Other images of ``image``'s repository that containers here use (so the registry has them)."""
     repo = repository(image)
     column = frames.containers[Containers.IMAGE].dropna().astype(str)
@@ -195,7 +141,7 @@ def repository(image: str) -> str:
     return head if head and "/" not in tail else name
 
 
-def _investigate(
+def investigate(
     finding: Finding, frames: Frames, top: ObjectRef | None, failing: list[fx.Row]
 ) -> Investigation:
     c = failing[0]
@@ -205,7 +151,7 @@ def _investigate(
         f"The kubelet cannot pull {image} for container {name}; no pod of {fx.describe(owner)} runs "
         "another image of it, so there is no known-good image to go back to."
     ]
-    if _refused(c):
+    if refused(c):
         secrets = records(fx.rows_of(frames.pods, finding.ref.namespace, finding.ref.name))
         names = secrets[0][Pods.IMAGE_PULL_SECRETS] if secrets else None
         listed = ", ".join(str(s) for s in names) if isinstance(names, list) and names else "none"
@@ -223,7 +169,7 @@ def _investigate(
         checks.append(
             f"The tag {tag} starts with 'v': check whether the registry's tags are written without it."
         )
-    others = _others(frames, image)
+    others = other_images(frames, image)
     if others:
         checks.append(
             f"Other images of {repository(image)} in this cluster (so they exist): {', '.join(others)}."
