@@ -309,7 +309,8 @@ def test_an_apply_that_failed_part_way() -> None:
     assert "  NOT verified: (no detail)\n" in text
     assert "Step 3 of 3: uncordon Node kind-worker: not run\n" in text
     assert text.endswith(
-        "Roll back: nothing a plan can restore (deleted or evicted pods are recreated by their controllers)."
+        "Roll back: nothing a plan can restore (deleted or evicted pods come back through their controllers; "
+        "a recreated Job cannot be put back (its old manifest is in the step's result and the audit record))."
     )
     markup = apply_bundle(result)["text/html"]
     assert "<script" not in markup

@@ -19,6 +19,11 @@ from workbench.model._refs import ObjectRef
 
 AUDIT_MIME = "application/vnd.workbench.audit+json"
 """The MIME type of an audit record in a notebook cell's outputs."""
+UNRESTORABLE = (
+    "deleted or evicted pods come back through their controllers; a recreated Job cannot be put back "
+    "(its old manifest is in the step's result and the audit record)"
+)
+"""Why some applied steps have no rollback (said wherever a rollback is missing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,14 +235,10 @@ class ApplyResult:
         """The plan that puts every changed object back as it was before this apply.
 
         Raises:
-            ConfigError: nothing was changed that a plan can restore (a deleted pod comes back through
-                its controller, not a rollback).
+            ConfigError: nothing was changed that a plan can restore (`UNRESTORABLE`).
         """
         if self.rollback is None:
-            raise ConfigError(
-                f"{self.plan.title!r} changed nothing a plan can restore (deleted or evicted pods are "
-                "recreated by their controllers)"
-            )
+            raise ConfigError(f"{self.plan.title!r} changed nothing a plan can restore ({UNRESTORABLE})")
         return self.rollback
 
     def _repr_mimebundle_(self, **_: Any) -> dict[str, Any]:

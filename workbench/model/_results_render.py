@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from workbench.model._cell import short_digest
 from workbench.model._results import (
     AUDIT_MIME,
+    UNRESTORABLE,
     ApplyResult,
     AuditRecord,
     DryRun,
@@ -137,10 +138,7 @@ def apply_text(result: ApplyResult) -> str:
         lines += _outcome_text(outcome, len(result.steps))
     lines.append("")
     if result.rollback is None:
-        lines.append(
-            "Roll back: nothing a plan can restore (deleted or evicted pods are recreated by their "
-            "controllers)."
-        )
+        lines.append(f"Roll back: nothing a plan can restore ({UNRESTORABLE}).")
     else:
         lines.append(
             "Roll back: result.rollback_plan().to_cell() gives the cell that undoes this apply "
@@ -289,8 +287,7 @@ def _apply_html(result: ApplyResult) -> str:
     parts.append("</ol>")
     if result.rollback is None:
         parts.append(
-            '<div class="wb-rollback">Roll back: nothing a plan can restore (deleted or evicted pods '
-            "are recreated by their controllers).</div>"
+            f'<div class="wb-rollback">Roll back: nothing a plan can restore ({_e(UNRESTORABLE)}).</div>'
         )
     else:
         commands, more = _cap(result.rollback.kubectl(context=result.context or None), MAX_ITEMS)

@@ -1,9 +1,11 @@
 """``investigate-job``: a Job that failed, a CronJob whose runs fail.
 
-No safe fix in general: a Job's pod template is immutable (the fix is a new Job from a corrected
-manifest), and what a run needs (a setting, a mount path) is in its pods' logs, which the plan
-cannot act on. Runs killed for memory are the ``raise-memory-limit`` planner's (asked first: for a
-CronJob's runs it raises the job template's limit). Scenarios ``failed-job`` and ``cronjob-failing``.
+What the planners asked before this one could not fix: runs killed for memory are
+``raise-memory-limit``'s (for a CronJob's runs it raises the job template's limit), a failed Job whose
+log names a variable that is not set is ``recreate-job``'s, a CronJob whose runs read a file from the
+wrong mount is ``fix-mount-path``'s. Anything else in a run's logs (or no log tails in the frames)
+gets this investigation: a Job's pod template is immutable, so the fix is a new Job from a corrected
+manifest. Scenarios ``failed-job`` and ``cronjob-failing`` without log tails.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from workbench.remediation.planners import _frames as fx
 from workbench.remediation.planners import _investigate as inv
 
 _VAR = r"[\"'`]?(?P<var>[A-Z][A-Z0-9_]*[A-Z0-9])[\"'`]?"
-_MISSING = (
+MISSING_ENV = (  # also read by recreate_job: a failed Job's log asks for a variable the same way
     re.compile(
         r"(?i:environment variable|env(?:ironment)?[ _-]?var(?:iable)?)s?\s*[:=]?\s*"
         + _VAR
@@ -108,7 +108,7 @@ def _missing(frames: Frames, finding: Finding) -> dict[str, list[str]]:
         name = container or (app[0] if len(app) == 1 else "")
         if name not in app:
             continue  # a line whose container is unknown, or an init container's
-        for pattern in _MISSING:
+        for pattern in MISSING_ENV:
             for m in pattern.finditer(line):
                 if m["var"] not in out.setdefault(name, []):
                     out[name].append(m["var"])

@@ -28,7 +28,7 @@ from workbench.frames.schema import Containers, Jobs, Logs, Pods
 from workbench.model import Action, Finding, Investigation, ObjectRef, Plan, PlanInput, PlanStep
 from workbench.remediation.planners import _config as cfg
 from workbench.remediation.planners import _frames as fx
-from workbench.remediation.planners.missing_env import _MISSING
+from workbench.remediation.planners.missing_env import MISSING_ENV
 
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z?\s+")
 """A timestamp a log line starts with (left out of the line the prompt quotes)."""
@@ -111,7 +111,7 @@ def _missing(frames: Frames, job: ObjectRef) -> dict[str, dict[str, str]]:
         container, line = text(r[Logs.CONTAINER]), text(r[Logs.LINE])
         if container not in app:
             continue  # an init container's, or a container the pods no longer have
-        for pattern in _MISSING:
+        for pattern in MISSING_ENV:
             for m in pattern.finditer(line):
                 out.setdefault(container, {}).setdefault(m["var"], line)
     return out
