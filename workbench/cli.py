@@ -391,7 +391,7 @@ def _add_ask(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _eval(args: argparse.Namespace) -> int:
     from workbench.evals import run_cli
 
-    return run_cli(args.scenario, model=args.model, json_path=args.json)
+    return run_cli(args.scenario, model=args.model, json_path=args.json, strict=args.strict)
 
 
 def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -403,6 +403,11 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     ev.add_argument("--scenario", action="append", help="only this scenario (repeatable; default: all)")
     ev.add_argument("--json", metavar="FILE", help="also write the scores as JSON to FILE")
+    ev.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 unless every root cause is named and every broken scenario is healed (a CI gate)",
+    )
     ev.set_defaults(func=_eval)
 
 

@@ -335,11 +335,13 @@ def run_cli(
     json_path: str | None = None,
     rounds: int = ROUNDS,
     out: TextIO | None = None,
+    strict: bool = False,
 ) -> int:
     """`workbench eval`: print the table as scenarios finish, a summary, and write the JSON report.
 
     Returns:
-        0 (the scores are the result; a failed turn or apply is a row's ``error``).
+        0: the scores are the result (a failed turn or apply is a row's ``error``). With ``strict``,
+        1 when a scenario falls short (`shortfalls`), after saying which.
 
     Raises:
         ConfigError: an unknown scenario, a scenario without a question, or a bad model setting.
@@ -369,7 +371,24 @@ def run_cli(
         }
         Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         stream.write(f"scores written to {json_path}\n")
-    return 0
+    short = shortfalls(scores) if strict else []
+    for line in short:
+        stream.write(f"FAIL {line}\n")
+    return 1 if short else 0
+
+
+def shortfalls(scores: Sequence[Score]) -> list[str]:
+    """What a strict eval fails on: an expected root cause not named, a broken scenario not healed
+    (by a plan, or at all), an error, or a healthy cluster that got a proposal."""
+    out = []
+    for s in scores:
+        if not s.root_cause:
+            out.append(f"{s.scenario}: root cause not named ({'; '.join(s.expected) or 'nothing wrong'})")
+        if s.healed is False:
+            out.append(f"{s.scenario}: not healed (proposal: {s.proposal})")
+        if s.error:
+            out.append(f"{s.scenario}: {s.error}")
+    return out
 
 
 def _yes(value: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -175,6 +176,33 @@ def test_eval_of_two_scenarios_writes_the_scores_with_healed_sandboxes(
     assert lines[3].split()[:7] == ["service-selector", "yes", "plan", "yes", "1", "3", "0"]
     assert "root cause named 2/2; plans proposed 2, of which healed 2" in out
     assert f"scores written to {report}" in out
+
+
+def test_a_strict_eval_fails_on_a_scenario_its_plans_do_not_heal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--scenario", "service-selector", "--strict"]) == 0
+    assert "FAIL" not in capsys.readouterr().out
+    # The multi-fault incident gets an investigation: named, but not healed.
+    assert main(["eval", "--scenario", "incident", "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("FAIL incident: not healed (proposal: investigation)")
+    assert main(["eval", "--scenario", "incident"]) == 0  # without --strict the scores are the result
+
+
+def test_shortfalls_name_every_way_a_scenario_falls_short() -> None:
+    base = evals.Score(
+        "s", "offline", "q?", ("error pod.crashloop Pod a/b",), True, "plan", (), True, 1, 3, 0, 1.0
+    )
+    assert evals.shortfalls([base]) == []
+    healthy = dataclasses.replace(
+        base, scenario="healthy", expected=(), root_cause=False, proposal="plan", healed=None
+    )
+    broken = dataclasses.replace(base, root_cause=False, healed=False, proposal="none", error="boom")
+    assert evals.shortfalls([healthy, broken]) == [
+        "healthy: root cause not named (nothing wrong)",
+        "s: root cause not named (error pod.crashloop Pod a/b)",
+        "s: not healed (proposal: none)",
+        "s: boom",
+    ]
 
 
 def test_eval_of_an_unknown_scenario_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
