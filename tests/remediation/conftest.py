@@ -30,16 +30,27 @@ def image_plan(image: str = GOOD_IMAGE) -> Plan:
 
 
 @pytest.fixture
-def image_pull(tmp_path: Path) -> Iterator[sandbox_pkg.Sandbox]:
-    """The image-pull scenario, ten minutes in (a fresh cluster per test: tests change it)."""
-    with sandbox_pkg.start(scenario="image-pull", manual_clock=True) as sb:
+def scenario_name() -> str:
+    """The scenario the module's tests break the cluster with (a module overrides this fixture)."""
+    return "image-pull"
+
+
+@pytest.fixture
+def broken(scenario_name: str) -> Iterator[sandbox_pkg.Sandbox]:
+    """``scenario_name``, ten minutes in (a fresh cluster per test: tests change it)."""
+    with sandbox_pkg.start(scenario=scenario_name, manual_clock=True) as sb:
         sb.advance(600)
         yield sb
 
 
 @pytest.fixture
-def cluster(image_pull: sandbox_pkg.Sandbox) -> Iterator[Cluster]:
-    with workbench.connect(kubeconfig=image_pull.kubeconfig) as c:
+def image_pull(broken: sandbox_pkg.Sandbox) -> sandbox_pkg.Sandbox:
+    return broken
+
+
+@pytest.fixture
+def cluster(broken: sandbox_pkg.Sandbox) -> Iterator[Cluster]:
+    with workbench.connect(kubeconfig=broken.kubeconfig) as c:
         yield c
 
 
@@ -55,8 +66,8 @@ def bind(cluster: Cluster, audit: AuditLog) -> Callable[[Plan], Remediation]:
 
 
 @pytest.fixture
-def kubectl(image_pull: sandbox_pkg.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(image_pull, tmp_path / "kube-cache")
+def kubectl(broken: sandbox_pkg.Sandbox, tmp_path: Path) -> Kubectl:
+    return make_kubectl(broken, tmp_path / "kube-cache")
 
 
 def writes(sb: sandbox_pkg.Sandbox) -> int:

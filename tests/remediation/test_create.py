@@ -5,7 +5,6 @@ and never an object no plan made."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 import yaml
 
 import workbench
-from tests.conftest import Kubectl, make_kubectl
+from tests.conftest import Kubectl
 from workbench import sandbox as sandbox_pkg
 from workbench.errors import ApiStatusError, ApplyFailedError
 from workbench.model import AccessCheck, Action, FieldChange, ObjectRef, Plan, PlanStep, StepStatus
@@ -43,27 +42,13 @@ def allow_plan(*steps: PlanStep) -> Plan:
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[sandbox_pkg.Sandbox]:
-    """networkpolicy-deny, ten minutes in (a fresh cluster per test: tests change it)."""
-    with sandbox_pkg.start(scenario="networkpolicy-deny", manual_clock=True) as sb:
-        sb.advance(600)
-        yield sb
+def scenario_name() -> str:
+    return "networkpolicy-deny"
 
 
 @pytest.fixture
-def cluster(shop: sandbox_pkg.Sandbox) -> Iterator[Cluster]:
-    with workbench.connect(kubeconfig=shop.kubeconfig) as c:
-        yield c
-
-
-@pytest.fixture
-def audit(tmp_path: Path) -> AuditLog:
-    return AuditLog(tmp_path / "audit.jsonl")
-
-
-@pytest.fixture
-def kubectl(shop: sandbox_pkg.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(shop, tmp_path / "kube-cache")
+def shop(broken: sandbox_pkg.Sandbox) -> sandbox_pkg.Sandbox:
+    return broken
 
 
 def read(cluster: Cluster, ref: ObjectRef) -> dict[str, Any] | None:

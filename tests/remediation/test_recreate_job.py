@@ -6,7 +6,6 @@ record, and has no rollback; the kubectl equivalent, pasted into a shell, does t
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 import yaml
 
 import workbench
-from tests.conftest import KUBECTL, Kubectl, make_kubectl
+from tests.conftest import KUBECTL, Kubectl
 from workbench import sandbox as sandbox_pkg
 from workbench.errors import ApiStatusError, ApplyFailedError, ConfigError
 from workbench.model import AccessCheck, Action, ObjectRef, Plan, PlanStep, StepStatus
@@ -47,27 +46,13 @@ def plan_of(step: PlanStep | None = None) -> Plan:
 
 
 @pytest.fixture
-def finance() -> Iterator[sandbox_pkg.Sandbox]:
-    """failed-job, ten minutes in: ledger-export has failed (a fresh cluster per test: tests change it)."""
-    with sandbox_pkg.start(scenario="failed-job", manual_clock=True) as sb:
-        sb.advance(600)
-        yield sb
+def scenario_name() -> str:
+    return "failed-job"  # ten minutes in, ledger-export has failed
 
 
 @pytest.fixture
-def cluster(finance: sandbox_pkg.Sandbox) -> Iterator[Cluster]:
-    with workbench.connect(kubeconfig=finance.kubeconfig) as c:
-        yield c
-
-
-@pytest.fixture
-def audit(tmp_path: Path) -> AuditLog:
-    return AuditLog(tmp_path / "audit.jsonl")
-
-
-@pytest.fixture
-def kubectl(finance: sandbox_pkg.Sandbox, tmp_path: Path) -> Kubectl:
-    return make_kubectl(finance, tmp_path / "kube-cache")
+def finance(broken: sandbox_pkg.Sandbox) -> sandbox_pkg.Sandbox:
+    return broken
 
 
 def read(cluster: Cluster, ref: ObjectRef = JOB) -> dict[str, Any] | None:
