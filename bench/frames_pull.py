@@ -3,7 +3,9 @@
 For each size a sandbox (`workbench sandbox start --synthetic pods=N,...`) runs in its own process;
 each method then runs in a fresh Python process, so its peak RSS is its own:
 
-* ``floor``   — the same paged lists (limit=500) through our transport, bytes discarded;
+* ``floor``   — the same paged lists (limit=500) through our transport, bytes discarded (the source
+  still decodes each page's object names, kept to resume a list whose continue token expires; ``ours``
+  hands it those names from its own decode);
 * ``ours``    — `workbench.frames.pull(source, ["pods"])`: the pods and containers frames, decoded
   from the same pages by typed msgspec structs that declare only the needed fields;
 * ``generic`` — the same pages decoded by ``orjson.loads`` into dicts, then into the same structs
@@ -11,6 +13,9 @@ each method then runs in a fresh Python process, so its peak RSS is its own:
 * ``client``  — the official client's default: ``list_pod_for_all_namespaces()`` then ``to_dict()``
   (one request, models for every field). Above ``--client-max`` pods it is measured on a prefix
   (``limit=``) and extrapolated linearly; the table says so.
+
+Besides wall seconds, the table gives each method's client CPU time (every thread of its process;
+the sandbox's own is not counted), in seconds and per pod.
 
 Targets (issue 4): (client - floor) / (ours - floor) >= 40; ours <= 1.5 x floor; ours < generic;
 ours' peak RSS < 1 GiB at 150k pods. Usage::
@@ -37,16 +42,20 @@ POD_KIND = ("pods",)
 
 
 def raw_fields(pod: dict[str, Any]) -> dict[str, Any]:
-    """Re-wrap the fields our structs keep as raw JSON (env lists, projected and ephemeral volumes,
-    decoded once per distinct text), so the generic path can convert its dicts into the same structs."""
+    """Re-wrap the fields our structs keep as raw JSON (containers' env, resources, probes, ports and
+    securityContext, the pod's securityContext, projected and ephemeral volumes: decoded once per
+    distinct text), so the generic path can convert its dicts into the same structs."""
     import msgspec
     import orjson
 
     spec = pod.get("spec") or {}
+    raw = ("env", "envFrom", "resources", "livenessProbe", "readinessProbe", "startupProbe", "ports")
     for c in (*spec.get("containers", ()), *spec.get("initContainers", ())):
-        for key in ("env", "envFrom"):
+        for key in (*raw, "securityContext"):
             if key in c:
                 c[key] = msgspec.Raw(orjson.dumps(c[key]))
+    if "securityContext" in spec:
+        spec["securityContext"] = msgspec.Raw(orjson.dumps(spec["securityContext"]))
     for v in spec.get("volumes", ()):
         if "ephemeral" in v:
             v["ephemeral"] = msgspec.Raw(orjson.dumps(v["ephemeral"]))
@@ -56,20 +65,18 @@ def raw_fields(pod: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker(method: str, kubeconfig: str, limit: int) -> dict[str, Any]:
-    """Run one method in this process; returns seconds, rows and this process's peak RSS."""
+    """Run one method in this process; returns seconds, CPU seconds, rows and this process's peak RSS."""
     import msgspec
     import orjson
     from kubernetes import client, config
 
-    from workbench.frames import _decode as d
     from workbench.frames import _pods, pull
-    from workbench.frames.schema import Containers, Pods
     from workbench.sources import builtin, connect_live
 
     # Imports happen before the clock starts: only the pull itself is measured.
     source = connect_live(kubeconfig=kubeconfig)
     pods = builtin("pods")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     rows = 0
     if method == "floor":
         for page in source.list_pages(pods):
@@ -79,15 +86,13 @@ def worker(method: str, kubeconfig: str, limit: int) -> dict[str, Any]:
         rows = len(frames.pods)
         assert len(frames.containers) >= rows
     elif method == "generic":
-        pod_rows = d.Accumulator(Pods.FRAME, kind="Pod")
-        container_rows = d.Accumulator(Containers.FRAME, kind="Pod")
-        with d.gc_paused():
-            for page in source.list_pages(pods):
-                items = msgspec.convert([raw_fields(i) for i in orjson.loads(page)["items"]], list[_pods.Pod])
-                pod_rows.extend(_pods._pod_columns(items), len(items))
-                container_rows.extend(_pods._container_columns(items))
-            rows = len(pod_rows.build())
-            container_rows.build()
+        decoded = (
+            msgspec.convert([raw_fields(i) for i in orjson.loads(page)["items"]], list[_pods.Pod])
+            for page in source.list_pages(pods)
+        )
+        frames = _pods.pod_frames(decoded)
+        rows = len(frames["pods"])
+        assert len(frames["containers"]) >= rows
     elif method == "client":
         config.load_kube_config(config_file=kubeconfig)
         api = client.CoreV1Api()
@@ -97,9 +102,16 @@ def worker(method: str, kubeconfig: str, limit: int) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown method {method}")
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     source.close()
-    return {"method": method, "seconds": seconds, "rows": rows, "peak_mib": peak}
+    return {"method": method, "seconds": seconds, "cpu": cpu, "rows": rows, "peak_mib": peak}
+
+
+def _cpu_seconds() -> float:
+    """This process's CPU time (user and system, every thread): the client's side of the work."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_worker(method: str, kubeconfig: Path, limit: int = 0) -> dict[str, Any]:
@@ -141,17 +153,22 @@ def measure(pods: int, client_max: int, repeats: int) -> list[str]:
     total = results["ours"]["rows"]
     client_note = f"{client_s:.1f}" + ("" if not prefix else f" (from {client['rows']} pods)")
     client_work = (client_s - floor_s) / max(ours_s - floor_s, 1e-3)
+    client_cpu = client["cpu"] * pods / client["rows"]
+
+    def cpu(method: str) -> str:  # client CPU seconds, and microseconds a pod
+        return f"{results[method]['cpu']:.2f} ({results[method]['cpu'] / total * 1e6:.0f} µs)"
+
     return [
-        f"| {total:,} | floor: pages fetched, bytes discarded | {floor_s:.2f} | 1.00x | "
+        f"| {total:,} | floor: pages fetched, bytes discarded | {floor_s:.2f} | 1.00x | {cpu('floor')} | "
         f"{results['floor']['peak_mib']:.0f} |",
-        f"| | ours: pods + containers frames | {ours_s:.2f} | {ours_s / floor_s:.2f}x | "
+        f"| | ours: pods + containers frames | {ours_s:.2f} | {ours_s / floor_s:.2f}x | {cpu('ours')} | "
         f"{results['ours']['peak_mib']:.0f} |",
         f"| | generic: orjson dicts -> same frames | {generic_s:.2f} | {generic_s / floor_s:.2f}x | "
-        f"{results['generic']['peak_mib']:.0f} |",
+        f"{cpu('generic')} | {results['generic']['peak_mib']:.0f} |",
         f"| | official client + to_dict() | {client_note} | {client_s / floor_s:.1f}x | "
-        f"{client['peak_mib']:.0f}{'' if not prefix else ' (prefix)'} |",
+        f"{client_cpu:.1f} | {client['peak_mib']:.0f}{'' if not prefix else ' (prefix)'} |",
         f"| | **client-side work, client vs ours: (c-a)/(b-a)** | **{client_work:.0f}x** | "
-        f"ours vs generic: {generic_s / ours_s:.1f}x faster | |",
+        f"ours vs generic: {generic_s / ours_s:.1f}x faster | | |",
     ]
 
 
@@ -170,8 +187,8 @@ def main() -> int:
         print(json.dumps(worker(args.worker, args.kubeconfig, args.limit)))
         return 0
     print(f"Frames pull benchmark on {os.cpu_count()} CPUs; best of {args.repeats} for floor/ours/generic")
-    print("| pods | method | seconds | vs floor | peak RSS MiB |")
-    print("|---|---|---|---|---|")
+    print("| pods | method | seconds | vs floor | client CPU s (a pod) | peak RSS MiB |")
+    print("|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         for line in measure(size, args.client_max, args.repeats):
             print(line, flush=True)
