@@ -145,3 +145,15 @@ def _one_pod(phase: str, node: str | None) -> dict[str, object]:
         ]
     values.update(kind=["Pod"], namespace=["ns"], name=[phase.lower()], uid=["u"], phase=[phase], node=[node])
     return values
+
+
+def test_each_empty_frame_is_its_own_copy_with_the_schema() -> None:
+    first, second = schema.empty("pods"), schema.empty("pods")
+    schema.validate("pods", first)
+    first.attrs["bundle"] = "one"
+    first[Pods.NAME] = first[Pods.NAME].astype(object)  # changes to one copy...
+    del second[Pods.NAMESPACE]
+    assert "bundle" not in schema.empty("pods").attrs  # ...reach neither another nor the next one
+    schema.validate("pods", schema.empty("pods"))
+    bundles = Frames({}), Frames({})
+    assert bundles[0].pods is not bundles[1].pods

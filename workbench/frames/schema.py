@@ -137,9 +137,17 @@ def dtypes(frame: str) -> dict[str, Dtype]:
 
 
 def empty(frame: str) -> pd.DataFrame:
-    """A frame with no rows and exactly ``frame``'s columns and dtypes."""
-    data = {str(col): pd.Series([], dtype=_pandas_dtype(col.dtype)) for col in columns(frame)}
-    return pd.DataFrame(data)
+    """A frame with no rows and exactly ``frame``'s columns and dtypes (a new copy each call)."""
+    template = _EMPTY.get(frame)
+    if template is None:
+        data = {str(col): pd.Series([], dtype=_pandas_dtype(col.dtype)) for col in columns(frame)}
+        template = _EMPTY[frame] = pd.DataFrame(data)
+    # Building one costs ~6 ms (a bundle holds ~30 frames); a deep copy of the template ~0.1 ms.
+    return template.copy()
+
+
+_EMPTY: dict[str, pd.DataFrame] = {}
+"""The empty frame of each frame name, built once; `empty` hands out copies (never the template)."""
 
 
 def validate(frame: str, df: pd.DataFrame) -> None:
