@@ -12,7 +12,7 @@ import pytest
 from workbench import sandbox as sandbox_pkg
 from workbench.errors import SourceError
 from workbench.frames._pods import build_pods
-from workbench.sources import _live
+from workbench.sources import _list_page as list_page
 from workbench.sources._kinds import builtin
 from workbench.sources._live import connect_live
 
@@ -34,13 +34,13 @@ CONTAINER = {"name": "c", "image": "x"}
     ],
 )
 def test_the_continue_token_is_read_from_the_page(page: bytes, token: str) -> None:
-    assert _live._continue_token(page, "/api/v1/pods") == token
+    assert list_page.continue_token(page, "/api/v1/pods") == token
 
 
 @pytest.mark.parametrize("page", [b"not json", b'{"metadata":{"continue":1},"items":[]}', b"[1,2]"])
 def test_a_page_that_is_not_a_list_is_a_source_error(page: bytes) -> None:
     with pytest.raises(SourceError, match="for /api/v1/pods that is not a List"):
-        _live._continue_token(page, "/api/v1/pods")
+        list_page.continue_token(page, "/api/v1/pods")
 
 
 class _Writing(Iterator[bytes]):
@@ -72,14 +72,14 @@ def test_an_expired_continue_relists_without_repeats_whether_or_not_pages_are_re
     report: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     decoded: list[int] = []
-    keys_of = _live._keys
+    keys_of = list_page.keys
 
     def counting(body: bytes, path: str) -> list[str]:
         found = keys_of(body, path)
         decoded.append(len(found))
         return found
 
-    monkeypatch.setattr(_live, "_keys", counting)
+    monkeypatch.setattr(list_page, "keys", counting)
 
     def writes() -> None:  # enough writes to expire the first page's continue token (history=2)
         _post(small, "/api/v1/namespaces", {"metadata": {"name": "aa-late"}})

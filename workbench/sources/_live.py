@@ -18,11 +18,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
 import orjson
 
 from workbench.errors import ApiStatusError, ConfigError, ForbiddenError, KindAbsentError, SourceError
 from workbench.sources import _kinds, _kubeconfig, _secrets
+from workbench.sources import _list_page as list_page
 from workbench.sources._kinds import Kind
 from workbench.sources._transport import RetryPolicy, Timeout, Transport
 
@@ -31,37 +31,6 @@ DEFAULT_LOG_BYTES = 1 << 20
 """Logs are cut at 1 MiB unless asked otherwise: one chatty container must not fill the notebook."""
 
 _PREFETCH_THREADS = 4
-
-
-class _Meta(msgspec.Struct):
-    namespace: str = ""
-    name: str = ""
-
-
-class _Item(msgspec.Struct):
-    metadata: _Meta = msgspec.field(default_factory=_Meta)
-
-
-class _ListMeta(msgspec.Struct):
-    continue_: str = msgspec.field(default="", name="continue")
-
-
-class _ListHead(msgspec.Struct):
-    """The few fields paging needs; msgspec skips the rest of the page without building it."""
-
-    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
-    items: list[_Item] = msgspec.field(default_factory=list)
-
-
-class _ListPrefix(msgspec.Struct):
-    """A list page's head: what comes before its ``items``."""
-
-    metadata: _ListMeta | None = None
-
-
-_HEAD = msgspec.json.Decoder(_ListHead)
-_PREFIX = msgspec.json.Decoder(_ListPrefix)
-_ITEMS_KEY = b',"items":'
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +273,7 @@ class LiveSource:
         if token:
             query["continue"] = token
         body = _secrets.blank_page(self._transport.get(path, query), all_secrets=secret)
-        return _Page(body, _continue_token(body, path))
+        return _Page(body, list_page.continue_token(body, path))
 
     def _paged(self, path: str, pages: _Pages, *, secret: bool) -> Iterator[bytes]:
         seen: set[str] = set()
@@ -328,7 +297,9 @@ class LiveSource:
                 pages.reported = None
                 yield page.body
                 if token:  # a later page may expire: remember this one's objects (never needed for the last)
-                    seen.update(pages.reported if pages.reported is not None else _keys(page.body, path))
+                    seen.update(
+                        pages.reported if pages.reported is not None else list_page.keys(page.body, path)
+                    )
         finally:
             if pending is not None:
                 pending.cancel()
@@ -338,7 +309,7 @@ class LiveSource:
         """A full list without the objects already yielded from earlier pages, Secrets blanked."""
         doc = _decode(body, "a full relist")
         items = doc.get("items") or []
-        doc["items"] = [item for item in items if _key(item) not in seen]
+        doc["items"] = [item for item in items if list_page.key(item) not in seen]
         _secrets.blank_list(doc, all_secrets=secret)
         return orjson.dumps(doc)
 
@@ -412,46 +383,6 @@ def _crd_kind(crd: dict[str, Any]) -> Kind | None:
         names.get("kind", ""),
         namespaced=spec.get("scope") == "Namespaced",
     )
-
-
-def _continue_token(body: bytes, path: str) -> str:
-    """A list page's continue token, read from the bytes before its items when it can be.
-
-    A Kubernetes API server writes ``kind``, ``apiVersion`` and ``metadata`` before ``items``, so
-    the token is found without reading the page's objects (the caller decodes those anyway). The
-    cut at the first ``,"items":`` is trusted only when the bytes before it, closed with ``}``, are a
-    JSON object holding ``metadata``: a key nested deeper would leave a brace open, and none can
-    hide inside a string, whose quotes are escaped. Any other page is decoded whole.
-
-    Raises:
-        SourceError: the page is not a JSON List.
-    """
-    cut = body.find(_ITEMS_KEY)
-    if cut > 0:
-        try:
-            prefix = _PREFIX.decode(body[:cut] + b"}")
-        except msgspec.DecodeError:
-            prefix = None
-        if prefix is not None and prefix.metadata is not None:
-            return prefix.metadata.continue_
-    return _head(body, path).metadata.continue_
-
-
-def _keys(body: bytes, path: str) -> list[str]:
-    """The ``namespace/name`` of every object in a list page."""
-    return [f"{item.metadata.namespace}/{item.metadata.name}" for item in _head(body, path).items]
-
-
-def _head(body: bytes, path: str) -> _ListHead:
-    try:
-        return _HEAD.decode(body)
-    except msgspec.DecodeError as exc:
-        raise SourceError(f"the API server sent a list page for {path} that is not a List: {exc}") from exc
-
-
-def _key(item: dict[str, Any]) -> str:
-    meta = item.get("metadata") or {}
-    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
 def _decode(body: bytes, what: str) -> dict[str, Any]:
