@@ -9,17 +9,17 @@ raw JSON and are turned into values once per distinct text (`_pod_specs.SpecCach
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import msgspec
-import numpy as np
 import pandas as pd
 
 from workbench.frames import _decode as d
 from workbench.frames import _pod_specs as ps
 from workbench.frames._pod_specs import image_tag
-from workbench.frames.schema import BOOL, FLOAT, INT, TIME, Col, Containers, Frame, Pods
+from workbench.frames._table import Table
+from workbench.frames.schema import Containers, Pods
 from workbench.sources._kinds import Kind
 
 __all__ = ["build_pods", "image_tag", "kubectl_status", "pod_frames"]
@@ -171,8 +171,8 @@ def build_pods(kind: Kind, pages: Iterable[bytes]) -> dict[str, pd.DataFrame]:
 
 def pod_frames(pages: Iterable[list[Pod]]) -> dict[str, pd.DataFrame]:
     """The ``pods`` and ``containers`` frames from pages of decoded `Pod` structs (see `build_pods`)."""
-    pods = _Table(Pods.FRAME, _POD_COLUMNS)
-    containers = _Table(Containers.FRAME, _CONTAINER_COLUMNS)
+    pods = Table(Pods.FRAME, "Pod", _POD_COLUMNS)
+    containers = Table(Containers.FRAME, "Pod", _CONTAINER_COLUMNS)
     cache = ps.SpecCache()
     # Paused for the whole kind, not per page: the column lists grow to millions of tracked
     # objects, and each collection between pages would walk them all (1.7x slower at 150k pods).
@@ -185,58 +185,6 @@ def pod_frames(pages: Iterable[list[Pod]]) -> dict[str, pd.DataFrame]:
             # in the CPU caches) instead of new memory: faster, and a page less at the peak.
             del items, pod_rows, container_rows
         return {Pods.FRAME: pods.build(), Containers.FRAME: containers.build()}
-
-
-class _Table:
-    """One frame's column lists, filled from row tuples a page at a time."""
-
-    def __init__(self, frame: str, columns: tuple[Col, ...]) -> None:
-        self.frame = frame
-        self.columns = columns
-        self.lists: list[list[Any]] = [[] for _ in columns]
-        self.rows = 0
-
-    def add(self, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            for values, column in zip(self.lists, zip(*rows, strict=True), strict=True):
-                values.extend(column)
-            self.rows += len(rows)
-
-    def build(self) -> pd.DataFrame:
-        # Arrays made with fromiter: np.asarray on a list would look for nested sequences and
-        # array interfaces in every value (several per cent of the whole pull).
-        data: dict[str, Any] = {Frame.KIND: d.Const("Pod")}
-        for col, values in zip(self.columns, self.lists, strict=True):
-            if col.dtype == TIME:
-                data[col] = times(values)
-            elif col.dtype == INT:
-                data[col] = ints(values)
-            else:
-                data[col] = np.fromiter(values, dtype=_ARRAY_DTYPES.get(col.dtype, object), count=self.rows)
-        return d.build(self.frame, data, self.rows)
-
-
-_NAT = np.iinfo(np.int64).min
-_ARRAY_DTYPES: dict[str, Any] = {FLOAT: np.float64, BOOL: np.bool_}
-
-
-def ints(values: Sequence[int | None]) -> pd.arrays.IntegerArray:
-    """Python ints (None is missing) as ``Int64``, three times faster than ``pd.array(values, "Int64")``."""
-    objects = np.fromiter(values, dtype=object, count=len(values))
-    missing = pd.isna(objects)
-    if missing.any():
-        objects[missing] = 0
-    return pd.arrays.IntegerArray(objects.astype(np.int64), missing)
-
-
-def times(values: Sequence[str | None]) -> pd.DatetimeIndex:
-    """RFC 3339 texts as ``datetime64[ns, UTC]`` (None is NaT), each distinct text parsed once.
-
-    The same values as `_decode.times`, without sorting the distinct texts first.
-    """
-    codes, uniques = pd.factorize(np.fromiter(values, dtype=object, count=len(values)))
-    parsed = pd.to_datetime(uniques, utc=True, format="ISO8601").as_unit("ns").asi8
-    return pd.DatetimeIndex(np.append(parsed, _NAT)[codes].view("M8[ns]"), tz="UTC")
 
 
 def _rows(pods: list[Pod], cache: ps.SpecCache) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
