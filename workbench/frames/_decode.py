@@ -168,8 +168,8 @@ class Const:
     value: Any
 
 
-Columns = Mapping[str, Sequence[Any] | Const | pd.DatetimeIndex]
-"""Values per column: plain lists, a `Const`, or (time columns) an already parsed DatetimeIndex."""
+Columns = Mapping[str, Sequence[Any] | Const | pd.DatetimeIndex | pd.Categorical]
+"""Values per column: plain lists, a `Const`, or an already built DatetimeIndex (time) or Categorical."""
 
 
 class Accumulator:
@@ -235,7 +235,12 @@ def build(frame: str, data: Columns, rows: int) -> pd.DataFrame:
             raise ValueError(
                 f"frame {frame!r}: column {str(col)!r} has {len(values)} values, expected {rows}"
             )
-        out[str(col)] = convert(values, col.dtype)
+        if not isinstance(values, pd.Categorical):
+            out[str(col)] = convert(values, col.dtype)
+        elif col.dtype == schema.CATEGORY:
+            out[str(col)] = values  # built from codes already (_table.Codes)
+        else:
+            raise ValueError(f"frame {frame!r}: column {str(col)!r} is {col.dtype}, not a categorical")
     return pd.DataFrame(out, index=pd.RangeIndex(rows), copy=False)
 
 

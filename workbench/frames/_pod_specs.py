@@ -325,11 +325,9 @@ class SpecCache:
         pod_non_root: the pod securityContext's ``runAsNonRoot`` (False when unset), by its text.
         projected: the `Refs` of a projected volume's ``sources``, by their text.
         images: an image's `image_tag`.
-        strings: one object per distinct category value (``strings.setdefault(text, text)``).
     """
 
     def __init__(self) -> None:
-        self.strings: dict[str | None, str | None] = {}
         self.containers: Memo[bytes, ContainerSpec] = Memo(_container_spec)
         self.pod_non_root: Memo[bytes, bool] = Memo(_pod_non_root)
         self.projected: Memo[bytes, Refs] = Memo(_projected_refs)

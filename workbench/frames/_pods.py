@@ -172,8 +172,9 @@ def build_pods(kind: Kind, pages: Iterable[bytes]) -> dict[str, pd.DataFrame]:
 def pod_frames(pages: Iterable[list[Pod]]) -> dict[str, pd.DataFrame]:
     """The ``pods`` and ``containers`` frames from pages of decoded `Pod` structs (see `build_pods`)."""
     pods = Table(Pods.FRAME, "Pod", _POD_COLUMNS)
-    containers = Table(Containers.FRAME, "Pod", _CONTAINER_COLUMNS)
-    cache = ps.SpecCache()
+    shared = {Containers.NAMESPACE: pods.codes[Pods.NAMESPACE], Containers.NODE: pods.codes[Pods.NODE]}
+    containers = Table(Containers.FRAME, "Pod", _CONTAINER_COLUMNS, shared)
+    cache = _Cache(pods, containers)
     # Paused for the whole kind, not per page: the column lists grow to millions of tracked
     # objects, and each collection between pages would walk them all (1.7x slower at 150k pods).
     with d.gc_paused():
@@ -187,20 +188,39 @@ def pod_frames(pages: Iterable[list[Pod]]) -> dict[str, pd.DataFrame]:
         return {Pods.FRAME: pods.build(), Containers.FRAME: containers.build()}
 
 
-def _rows(pods: list[Pod], cache: ps.SpecCache) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """One page's pod rows and container rows (in `_POD_COLUMNS` and `_CONTAINER_COLUMNS` order)."""
+class _Cache(ps.SpecCache):
+    """The pull's spec cache, and the `Codes` of the categorical columns the rows carry."""
+
+    def __init__(self, pods: Table, containers: Table) -> None:
+        super().__init__()
+        self.pod_codes = tuple(pods.codes[col] for col in _POD_CATEGORIES)
+        self.container_codes = tuple(containers.codes[col] for col in _CONTAINER_CATEGORIES)
+
+
+# The categorical columns, in the order `_rows` and `_container_rows` unpack their `Codes`.
+_POD_CATEGORIES = (
+    Pods.NAMESPACE, Pods.NODE, Pods.OWNER_KIND, Pods.PHASE, Pods.STATUS, Pods.REASON, Pods.READY_STATUS,
+    Pods.READY_REASON, Pods.SCHEDULED, Pods.SCHEDULED_REASON, Pods.INITIALIZED, Pods.QOS,
+    Pods.PRIORITY_CLASS, Pods.SERVICE_ACCOUNT, Pods.RESTART_POLICY,
+)  # fmt: skip
+_CONTAINER_CATEGORIES = (Containers.STATE, Containers.REASON, Containers.LAST_REASON)
+
+
+def _rows(pods: list[Pod], cache: _Cache) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """One page's pod rows and container rows (in `_POD_COLUMNS` and `_CONTAINER_COLUMNS` order).
+
+    Categorical columns carry codes (``phases[status.phase]``: see `_table.Codes`).
+    """
     pod_rows: list[tuple[Any, ...]] = []
     container_rows: list[tuple[Any, ...]] = []
-    # Category values are kept as one object per distinct text: the page's own strings are freed
-    # with it, and building the categoricals touches a few objects instead of one per row.
-    cat = cache.strings.setdefault
+    (
+        namespaces, nodes, owner_kinds, phases, statuses, reasons, ready_statuses, ready_reasons,
+        scheduled_statuses, scheduled_reasons, initialized_statuses, qos_classes, priority_classes,
+        accounts, restart_policies,
+    ) = cache.pod_codes  # fmt: skip
     for pod in pods:
         meta, spec, status = pod.metadata, pod.spec, pod.status
-        name, namespace, node = (
-            meta.name,
-            cat(meta.namespace, meta.namespace),
-            cat(spec.node_name, spec.node_name),
-        )
+        name, namespace, node = meta.name, namespaces[meta.namespace], nodes[spec.node_name]
         app, sidecars, inits, refs = _container_rows(pod, namespace, node, cache, container_rows)
         ready = scheduled = initialized = _NO_CONDITION
         for cond in status.conditions:
@@ -234,25 +254,20 @@ def _rows(pods: list[Pod], cache: ps.SpecCache) -> tuple[list[tuple[Any, ...]], 
             )
         config_maps, secrets, claims = ps.config_refs(name, spec.volumes, refs, cache)
         n_containers = len(spec.containers)
-        owner_kind, ready_status, scheduled_status = (
-            owner.kind or None,
-            ready.status or None,
-            scheduled.status,
-        )
-        phase, status_text, initialized_status = status.phase, kubectl_status(pod), initialized.status or None
-        qos, priority_class, account = status.qos_class, spec.priority_class_name, spec.service_account_name
+        scheduled_status = scheduled.status
         pod_rows.append((
             namespace, name, meta.uid, meta.creation_timestamp, meta.deletion_timestamp, meta.labels,
-            cat(owner_kind, owner_kind), owner.name or None, owner.uid or None,
-            node, cat(phase, phase), cat(status_text, status_text), cat(status.reason, status.reason),
+            owner_kinds[owner.kind or None], owner.name or None, owner.uid or None,
+            node, phases[status.phase], statuses[kubectl_status(pod)], reasons[status.reason],
             status.message, n_containers > 0 and ready_containers >= n_containers,
-            cat(ready_status, ready_status), cat(ready.reason, ready.reason), ready.last_transition_time,
+            ready_statuses[ready.status or None], ready_reasons[ready.reason], ready.last_transition_time,
             ready_containers, n_containers, len(spec.init_containers), restarts,
-            cat(scheduled_status or None, scheduled_status or None), cat(scheduled.reason, scheduled.reason),
+            scheduled_statuses[scheduled_status or None], scheduled_reasons[scheduled.reason],
             scheduled.message if scheduled_status == "False" else None,
-            cat(initialized_status, initialized_status), status.start_time, cat(qos, qos),
-            cat(priority_class, priority_class), spec.priority,
-            cat(account, account), cat(spec.restart_policy, spec.restart_policy),
+            initialized_statuses[initialized.status or None], status.start_time,
+            qos_classes[status.qos_class],
+            priority_classes[spec.priority_class_name], spec.priority,
+            accounts[spec.service_account_name], restart_policies[spec.restart_policy],
             status.pod_ip, status.host_ip, status.nominated_node_name,
             cpu_request, cpu_limit, memory_request, memory_limit, config_maps, secrets, claims,
             [s.name for s in spec.image_pull_secrets], spec.host_network, spec.host_pid, spec.host_ipc,
@@ -264,13 +279,13 @@ _Roles = tuple[list[ps.Amounts], list[ps.Amounts], list[ps.Amounts], list[ps.Ref
 
 
 def _container_rows(
-    pod: Pod, namespace: str | None, node: str | None, cache: ps.SpecCache, rows: list[tuple[Any, ...]]
+    pod: Pod, namespace: int, node: int, cache: _Cache, rows: list[tuple[Any, ...]]
 ) -> _Roles:
     """Append a pod's container rows (init containers first); its containers' amounts and references.
 
     Args:
         pod: the pod.
-        namespace: its namespace, and node: its node, as category values (see `_rows`).
+        namespace: its namespace, and node: its node, as codes (see `_rows`).
         cache: the pull's spec cache.
         rows: where its container rows go.
 
@@ -281,7 +296,8 @@ def _container_rows(
     meta, spec, status = pod.metadata, pod.spec, pod.status
     name, uid = meta.name, meta.uid
     pod_non_root = cache.pod_non_root[bytes(spec.security_context)]
-    containers, images, cat = cache.containers, cache.images, cache.strings.setdefault
+    containers, images = cache.containers, cache.images
+    states, reasons, last_reasons = cache.container_codes
     app: list[ps.Amounts] = []
     sidecars: list[ps.Amounts] = []
     inits: list[ps.Amounts] = []
@@ -311,15 +327,18 @@ def _container_rows(
             privileged, escalation, non_root, added = ps.privileges(cached.security, pod_non_root)
             tag, latest = images[c.image]
             liveness, readiness, startup = cached.liveness, cached.readiness, cached.startup
+            state_name = (
+                "waiting" if waiting else "running" if running else "terminated" if terminated else None
+            )
             rows.append((
                 namespace, name, uid, c.name, init, index, node, c.image, tag, latest,
                 cs.ready, bool(cs.started), cs.restart_count,
-                "waiting" if waiting else "running" if running else "terminated" if terminated else None,
-                cat(shown.reason, shown.reason), shown.message,
+                states[state_name],
+                reasons[shown.reason], shown.message,
                 terminated.exit_code if terminated else None,
                 running.started_at if running else terminated.started_at if terminated else None,
                 terminated.finished_at if terminated else None,
-                cat(last.reason, last.reason), last.exit_code, last.started_at, last.finished_at,
+                last_reasons[last.reason], last.exit_code, last.started_at, last.finished_at,
                 amounts[0], amounts[1], amounts[2], amounts[3],
                 liveness is not None, readiness is not None, startup is not None,
                 liveness, readiness, startup,
