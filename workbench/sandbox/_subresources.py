@@ -3,6 +3,7 @@ and whoami."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -200,17 +201,24 @@ def _fraction(seed: str) -> float:
     return 0.15 + 0.7 * int.from_bytes(digest, "big") / 2**32
 
 
+@functools.lru_cache(maxsize=4096)
+def _amount(raw: str | float) -> float:
+    """A quantity as a float; a cluster repeats a few request texts over every pod (150k in the big
+    synthetic one), and exact parsing is most of the cost of a metrics list."""
+    return float(parse_quantity(raw))
+
+
+# One text for every item of a metrics list (they all carry the time of the request).
+_stamp = functools.lru_cache(maxsize=8)(rfc3339)
+
+
 def simulated_usage(pod: Mapping[str, Any], container: Mapping[str, Any]) -> tuple[float, float]:
     """Usage of one running container: a stable share of its requests (or small defaults)."""
     requests = (container.get("resources") or {}).get("requests") or {}
     seed = f"{pod['metadata'].get('uid', '')}/{container.get('name', '')}"
     f = _fraction(seed)
-    cpu = float(parse_quantity(requests["cpu"])) * f if "cpu" in requests else 0.001 + 0.02 * f
-    mem = (
-        float(parse_quantity(requests["memory"])) * (0.5 + f / 2)
-        if "memory" in requests
-        else (8 + 60 * f) * 2**20
-    )
+    cpu = _amount(requests["cpu"]) * f if "cpu" in requests else 0.001 + 0.02 * f
+    mem = _amount(requests["memory"]) * (0.5 + f / 2) if "memory" in requests else (8 + 60 * f) * 2**20
     return cpu, mem
 
 
@@ -231,10 +239,10 @@ def pod_metrics(
         "metadata": {
             "name": meta["name"],
             "namespace": meta.get("namespace", ""),
-            "creationTimestamp": rfc3339(now),
+            "creationTimestamp": _stamp(now),
             "labels": meta.get("labels") or {},
         },
-        "timestamp": rfc3339(now),
+        "timestamp": _stamp(now),
         "window": "15s",
         "containers": containers,
     }
@@ -254,16 +262,16 @@ def node_metrics(node: Mapping[str, Any], pods_usage: tuple[float, float], now: 
     """NodeMetrics: its running pods' usage (`pod_usage` summed) plus the system's own overhead
     (kubelet, runtime, OS)."""
     alloc = (node.get("status") or {}).get("allocatable") or {}
-    cpu = float(parse_quantity(alloc.get("cpu", "1"))) * 0.04 + pods_usage[0]
-    mem = float(parse_quantity(alloc.get("memory", "1Gi"))) * 0.08 + pods_usage[1]
+    cpu = _amount(alloc.get("cpu", "1")) * 0.04 + pods_usage[0]
+    mem = _amount(alloc.get("memory", "1Gi")) * 0.08 + pods_usage[1]
     meta = node["metadata"]
     return {
         "metadata": {
             "name": meta["name"],
-            "creationTimestamp": rfc3339(now),
+            "creationTimestamp": _stamp(now),
             "labels": meta.get("labels") or {},
         },
-        "timestamp": rfc3339(now),
+        "timestamp": _stamp(now),
         "window": "20.031s",
         "usage": {"cpu": format_cpu(cpu), "memory": format_memory(mem)},
     }
