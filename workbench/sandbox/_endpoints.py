@@ -36,7 +36,12 @@ def metrics(h: Handler, route: Route) -> None:
             else api.list(pods_type, route.namespace, label_selector=h.query.get("labelSelector", "")).entries
         )
         items = [
-            m for m in (_subresources.pod_metrics(e.decode(), now, h.sandbox.usage) for e in source) if m
+            m
+            for m in (
+                _subresources.pod_metrics(_subresources.metered_pod(e.raw), now, h.sandbox.usage)
+                for e in source
+            )
+            if m
         ]
         if route.name:
             if not items:
@@ -62,7 +67,7 @@ def metrics(h: Handler, route: Route) -> None:
         for entry in api.store.iter_entries(api.bucket(pods_type)):
             node_name = entry.fields.get("spec.nodeName", "")
             if node_name in wanted and entry.fields.get("status.phase") == "Running":
-                cpu, mem = _subresources.pod_usage(entry.decode(), h.sandbox.usage)
+                cpu, mem = _subresources.pod_usage(_subresources.metered_pod(entry.raw), h.sandbox.usage)
                 had_cpu, had_mem = pod_usage.get(node_name, (0.0, 0.0))
                 pod_usage[node_name] = (had_cpu + cpu, had_mem + mem)
         items = [

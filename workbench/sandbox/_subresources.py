@@ -7,7 +7,9 @@ import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
+
+import msgspec
 
 from workbench.errors import SandboxApiError
 from workbench.quantity import format_cpu, format_memory, parse_quantity
@@ -220,6 +222,43 @@ def simulated_usage(pod: Mapping[str, Any], container: Mapping[str, Any]) -> tup
     cpu = _amount(requests["cpu"]) * f if "cpu" in requests else 0.001 + 0.02 * f
     mem = _amount(requests["memory"]) * (0.5 + f / 2) if "memory" in requests else (8 + 60 * f) * 2**20
     return cpu, mem
+
+
+class _Identity(TypedDict, total=False):
+    name: Any
+    namespace: Any
+    uid: Any
+    labels: Any
+
+
+class _Container(TypedDict, total=False):
+    name: Any
+    resources: Any
+
+
+class _Spec(TypedDict, total=False):
+    containers: list[_Container]
+
+
+class _Phase(TypedDict, total=False):
+    phase: Any
+
+
+class _MeteredPod(TypedDict, total=False):
+    metadata: _Identity
+    spec: _Spec
+    status: _Phase
+
+
+_METERED = msgspec.json.Decoder(_MeteredPod)
+
+
+def metered_pod(raw: bytes) -> dict[str, Any]:
+    """What metrics read of a stored pod (identity, labels, phase, containers' names and resources),
+    as the same nested dicts, without building the rest: most of a pod's JSON is other fields, and a
+    metrics list decodes every pod (150k in the big synthetic cluster)."""
+    pod: dict[str, Any] = dict(_METERED.decode(raw))
+    return pod
 
 
 def pod_metrics(
