@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import workbench
 from tests.conftest import Kubectl, make_kubectl
 from workbench import sandbox as sandbox_pkg
+from workbench.errors import ApiStatusError
 from workbench.model import Action, ObjectRef, Plan, PlanStep
 from workbench.remediation import AuditLog, Remediation
+from workbench.remediation._steps import path_of
 from workbench.session import Cluster
 
 CATALOG = ObjectRef("Deployment", "storefront", "catalog", api_version="apps/v1")
@@ -73,3 +76,14 @@ def kubectl(broken: sandbox_pkg.Sandbox, tmp_path: Path) -> Kubectl:
 def writes(sb: sandbox_pkg.Sandbox) -> int:
     """The sandbox store's resourceVersion: it moves with every stored write, and only then."""
     return sb.api.store.resource_version
+
+
+def read(cluster: Cluster, ref: ObjectRef) -> dict[str, Any] | None:
+    """The object ``ref`` as the cluster stores it now; None when it does not exist."""
+    try:
+        found: dict[str, Any] = cluster.source.read(path_of(ref))  # type: ignore[attr-defined]
+    except ApiStatusError as exc:
+        if exc.code != 404:
+            raise
+        return None
+    return found

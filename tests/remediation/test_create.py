@@ -13,12 +13,12 @@ import yaml
 
 import workbench
 from tests.conftest import Kubectl
+from tests.remediation.conftest import read
 from workbench import sandbox as sandbox_pkg
-from workbench.errors import ApiStatusError, ApplyFailedError
+from workbench.errors import ApplyFailedError
 from workbench.model import AccessCheck, Action, FieldChange, ObjectRef, Plan, PlanStep, StepStatus
 from workbench.model._manifests import CREATED_BY
 from workbench.remediation import AuditLog, Remediation
-from workbench.remediation._steps import path_of
 from workbench.session import Cluster
 
 POLICY = ObjectRef(
@@ -49,16 +49,6 @@ def scenario_name() -> str:
 @pytest.fixture
 def shop(broken: sandbox_pkg.Sandbox) -> sandbox_pkg.Sandbox:
     return broken
-
-
-def read(cluster: Cluster, ref: ObjectRef) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = cluster.source.read(path_of(ref))  # type: ignore[attr-defined]
-    except ApiStatusError as exc:
-        if exc.code != 404:
-            raise
-        return None
-    return found
 
 
 def by_hand(kubectl: Kubectl, ref: ObjectRef, spec: dict[str, Any]) -> dict[str, Any]:

@@ -14,13 +14,13 @@ import yaml
 
 import workbench
 from tests.conftest import KUBECTL, Kubectl
+from tests.remediation.conftest import read
 from workbench import sandbox as sandbox_pkg
-from workbench.errors import ApiStatusError, ApplyFailedError, ConfigError
+from workbench.errors import ApplyFailedError, ConfigError
 from workbench.model import AccessCheck, Action, ObjectRef, Plan, PlanStep, StepStatus
 from workbench.model._kubectl import kubectl_commands
 from workbench.remediation import AuditLog
 from workbench.remediation import _apply as apply_module
-from workbench.remediation._steps import path_of
 from workbench.session import Cluster
 
 JOB = ObjectRef("Job", "finance", "ledger-export", api_version="batch/v1")
@@ -53,16 +53,6 @@ def scenario_name() -> str:
 @pytest.fixture
 def finance(broken: sandbox_pkg.Sandbox) -> sandbox_pkg.Sandbox:
     return broken
-
-
-def read(cluster: Cluster, ref: ObjectRef = JOB) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = cluster.source.read(path_of(ref))  # type: ignore[attr-defined]
-    except ApiStatusError as exc:
-        if exc.code != 404:
-            raise
-        return None
-    return found
 
 
 def env_of(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -126,12 +116,12 @@ def test_the_kubectl_equivalent_saves_deletes_and_creates_from_the_saved_job() -
 def test_the_dry_run_validates_the_new_job_under_a_generated_name_and_writes_nothing(
     finance: sandbox_pkg.Sandbox, cluster: Cluster, audit: AuditLog
 ) -> None:
-    before = read(cluster)
+    before = read(cluster, JOB)
     assert before is not None
     stored = finance.api.store.resource_version
     dry = cluster.remediation(plan_of(), audit=audit).dry_run()
     assert finance.api.store.resource_version == stored
-    assert read(cluster) == before
+    assert read(cluster, JOB) == before
     assert dry.ok, dry.problems()
     (step,) = dry.steps
     assert step.access == (
@@ -165,7 +155,7 @@ def test_the_dry_run_validates_the_new_job_under_a_generated_name_and_writes_not
 def test_a_running_job_is_refused(
     finance: sandbox_pkg.Sandbox, cluster: Cluster, audit: AuditLog, kubectl: Kubectl
 ) -> None:
-    job = read(cluster)
+    job = read(cluster, JOB)
     assert job is not None
     rerun: dict[str, Any] = {
         "apiVersion": "batch/v1",
@@ -225,12 +215,12 @@ def test_a_container_the_job_does_not_have_is_refused(cluster: Cluster, audit: A
 def test_apply_recreates_the_job_with_a_new_uid_and_the_env_and_it_completes(
     finance: sandbox_pkg.Sandbox, cluster: Cluster, audit: AuditLog
 ) -> None:
-    old = read(cluster)
+    old = read(cluster, JOB)
     assert old is not None
     fix = cluster.remediation(plan_of(), audit=audit)
     assert fix.dry_run().ok
     result = fix.apply(fix.approve(by="on-call"), verify=False)
-    new = read(cluster)
+    new = read(cluster, JOB)
     assert new is not None
     uid = new["metadata"]["uid"]
     assert uid != old["metadata"]["uid"]
@@ -281,7 +271,7 @@ def test_verification_says_when_the_job_is_not_the_recreated_one(
     fix = cluster.remediation(plan_of(), audit=audit)
     fix.dry_run()
     result = fix.apply(fix.approve(by="on-call"), verify=False)
-    made = read(cluster)
+    made = read(cluster, JOB)
     assert made is not None
     kubectl("-n", "finance", "delete", "job", "ledger-export")
     (gone,) = fix.verify(result).steps
@@ -330,7 +320,7 @@ def test_a_job_that_is_not_gone_in_time_is_reported_with_its_manifest(
     (failed,) = caught.value.result.steps
     assert failed.status is StepStatus.FAILED
     assert "The old Job:\napiVersion: batch/v1\nkind: Job\n" in failed.message
-    held = read(cluster)
+    held = read(cluster, JOB)
     assert held is not None
     assert held["metadata"].get("deletionTimestamp")  # still being deleted, and nothing new was made
     assert not env_of(held)
@@ -342,7 +332,7 @@ def test_a_job_that_is_not_gone_in_time_is_reported_with_its_manifest(
 def test_the_kubectl_equivalent_pasted_into_a_shell_recreates_the_job(
     finance: sandbox_pkg.Sandbox, cluster: Cluster, tmp_path: Path
 ) -> None:
-    old = read(cluster)
+    old = read(cluster, JOB)
     assert old is not None
     canary = tmp_path / "ran"
     hostile = f"{BUCKET}?q='x' \"y\" $(touch {canary}) `touch {canary}`"
@@ -364,7 +354,7 @@ def test_the_kubectl_equivalent_pasted_into_a_shell_recreates_the_job(
         assert ran.returncode == 0, (command, ran.stderr)
     assert not canary.exists()
     assert (tmp_path / "job-ledger-export.json").exists()  # the old Job, saved before it was deleted
-    new = read(cluster)
+    new = read(cluster, JOB)
     assert new is not None
     assert new["metadata"]["uid"] != old["metadata"]["uid"]
     assert env_of(new) == [{"name": "EXPORT_BUCKET", "value": hostile}]
